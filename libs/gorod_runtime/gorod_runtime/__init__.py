@@ -1,0 +1,1 @@
+"""Gorod service kit: one copy of what every service needs (see docs/service-kit.md)."""

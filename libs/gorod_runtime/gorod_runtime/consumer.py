@@ -1,0 +1,166 @@
+"""Kafka consumer entrypoint on kafka-python.
+
+    @consume("meters.reading-submitted.v1", group="accruals.consumption")
+    def on_reading_submitted(self, event: Event): ...
+
+- The handler runs as a nameko worker; its UnitOfWork claims the event in the inbox in
+  the same transaction as its effect, so a redelivered event has no second effect.
+- An offset is committed only after the handlers of every record up to it returned,
+  i.e. after their transactions committed.
+- Records of one partition are handled one after another, in order; partitions of one
+  poll are handled concurrently.
+- A handler that raises is retried with backoff; after GOROD_CONSUMER_MAX_ATTEMPTS tries
+  the record goes to `<group>.dlq` (same key and value, error in headers) and the
+  consumer moves on. A record that is not a valid envelope goes there at once.
+"""
+from __future__ import annotations
+
+import logging
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+from nameko.extensions import Entrypoint
+
+from gorod_runtime import kafka, metrics
+from gorod_runtime.events import BadEnvelope, parse_envelope
+from gorod_runtime.uow import INBOX_CONTEXT_KEY, AlreadyProcessed
+
+log = logging.getLogger(__name__)
+
+
+def dlq_topic(group: str) -> str:
+    return f"{group}.dlq"
+
+
+class Consume(Entrypoint):
+    def __init__(self, topic: str, group: str, **kwargs):
+        super().__init__(**kwargs)
+        self.topic = topic
+        self.group = group
+
+    def setup(self):
+        self.settings = self.container.config["GOROD"]
+        self.kafka_settings = self.settings.kafka
+        self._running = False
+        self._thread = None
+        self._dlq_producer = None
+
+    def start(self):
+        self._running = True
+        self._consumer = kafka.make_consumer(
+            self.kafka_settings, self.group, [self.topic], client_id=f"{self.container.service_name}-{self.method_name}"
+        )
+        self._thread = self.container.spawn_managed_thread(self._loop, identifier=f"consumer {self.group}")
+
+    def stop(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+
+    def kill(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    # -- the poll loop -----------------------------------------------------------------
+
+    def _loop(self):
+        try:
+            while self._running:
+                batch = self._consumer.poll(timeout_ms=200)
+                if not batch:
+                    continue
+                pile = eventlet.GreenPile()
+                for tp, records in batch.items():
+                    pile.spawn(self._handle_partition, tp, records)
+                offsets = {tp: OffsetAndMetadata(next_offset, "", -1) for tp, next_offset in pile if next_offset is not None}
+                if offsets:
+                    self._commit(offsets)
+        finally:
+            self._consumer.close(autocommit=False)
+            if self._dlq_producer is not None:
+                self._dlq_producer.close(timeout=5)
+
+    def _commit(self, offsets):
+        try:
+            self._consumer.commit(offsets=offsets)
+        except CommitFailedError:
+            # The partitions moved to another member; it will redeliver, the inbox dedupes.
+            log.warning("offset commit failed after a rebalance; records will be redelivered")
+
+    def _handle_partition(self, tp, records):
+        """Handle records in order; return the offset to commit (next to read) or None."""
+        next_offset = None
+        for record in records:
+            if not self._running or not self._handle_record(record):
+                break
+            next_offset = record.offset + 1
+        return tp, next_offset
+
+    def _handle_record(self, record) -> bool:
+        """True when the record is done with (handled, duplicate, or dead-lettered)."""
+        try:
+            event = parse_envelope(record.value)
+        except BadEnvelope as exc:
+            return self._dead_letter(record, str(exc), attempts=0)
+        attempts = self.kafka_settings.consumer_max_attempts
+        backoff = self.kafka_settings.consumer_retry_backoff_ms / 1000
+        error = None
+        for attempt in range(1, attempts + 1):
+            error = self._run_handler(event)
+            if error is None:
+                return True
+            metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "retry").inc()
+            log.warning("handler %s failed on event %s (attempt %d/%d): %r",
+                        self.method_name, event.event_id, attempt, attempts, error)
+            if attempt < attempts:
+                eventlet.sleep(min(30.0, backoff * 2 ** (attempt - 1)))
+                if not self._running:
+                    return False  # not committed: redelivered after restart
+        return self._dead_letter(record, repr(error), attempts=attempts)
+
+    def _run_handler(self, event):
+        """Run the service method as a worker; return None on success, else the exception."""
+        done = GreenEvent()
+
+        def handle_result(worker_ctx, result, exc_info):
+            if exc_info is not None and isinstance(exc_info[1], AlreadyProcessed):
+                metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "duplicate").inc()
+                done.send(None)
+                return result, None
+            if exc_info is None:
+                metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "ok").inc()
+            done.send(None if exc_info is None else exc_info[1])
+            return result, exc_info
+
+        context = {"correlation_id": event.correlation_id, INBOX_CONTEXT_KEY: [self.group, event.event_id]}
+        self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
+        return done.wait()
+
+    def _dead_letter(self, record, reason: str, attempts: int) -> bool:
+        if self._dlq_producer is None:
+            self._dlq_producer = kafka.make_producer(self.kafka_settings, client_id=f"{self.group}-dlq")
+        headers = [
+            ("gorod-error", reason[:1000].encode()),
+            ("gorod-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("gorod-attempts", str(attempts).encode()),
+        ]
+        while True:
+            try:
+                self._dlq_producer.send(dlq_topic(self.group), key=record.key, value=record.value, headers=headers).get(timeout=30)
+                break
+            except KafkaError:
+                log.exception("cannot write to %s; retrying", dlq_topic(self.group))
+                if not self._running:
+                    return False
+                eventlet.sleep(1)
+        metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "dead_lettered").inc()
+        log.error("record %s/%s/%s sent to %s after %d attempts: %s",
+                  record.topic, record.partition, record.offset, dlq_topic(self.group), attempts, reason)
+        return True
+
+
+consume = Consume.decorator

@@ -1,0 +1,121 @@
+"""Database access shared by every service: engines, the outbox and inbox tables, migrations."""
+from __future__ import annotations
+
+import pathlib
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from gorod_runtime.settings import database_url_for
+
+# The kit's tables live in every service's own database, created by its first migration.
+kit_metadata = sa.MetaData()
+
+outbox = sa.Table(
+    "outbox",
+    kit_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", pg.UUID(as_uuid=False), nullable=False, unique=True),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("envelope", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+    # The relay scans only what is unpublished; published rows stay for replay until pruned.
+    sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    sa.Index("outbox_published_at", "published_at"),
+)
+
+inbox = sa.Table(
+    "inbox",
+    kit_metadata,
+    sa.Column("consumer_group", sa.Text, primary_key=True),
+    sa.Column("event_id", pg.UUID(as_uuid=False), primary_key=True),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+
+def create_kit_tables(op) -> None:
+    """Create the outbox and inbox tables; call from a service's first Alembic revision."""
+    kit_metadata.create_all(bind=op.get_bind())
+
+
+def drop_kit_tables(op) -> None:
+    kit_metadata.drop_all(bind=op.get_bind())
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Use psycopg2 for plain postgresql:// URLs: it cooperates with eventlet (see DESIGN.md)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, pool_size: int = 10, **kwargs) -> sa.Engine:
+    return sa.create_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "application_name": kwargs.pop("application_name", "gorod")},
+        **kwargs,
+    )
+
+
+def check_connection(url: str) -> None:
+    """Raise ConnectionError with one readable line if the database cannot be reached."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConnectionError(f"cannot reach database {redact(url)}: {reason}") from None
+    finally:
+        engine.dispose()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and error lines."""
+    return sa.engine.make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
+
+
+def upgrade(migrations_dir: pathlib.Path, url: str, revision: str = "head") -> None:
+    """Run a service's Alembic migrations against `url`."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.attributes["database_url"] = url
+    command.upgrade(config, revision)
+
+
+def ensure_database(server_url: str, dbname: str) -> None:
+    """Create database `dbname` on the server if it does not exist."""
+    check_connection(database_url_for(server_url, "postgres"))
+    engine = make_engine(database_url_for(server_url, "postgres"), pool_size=1, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{dbname}"'))
+    finally:
+        engine.dispose()
+
+
+def run_migrations(context, target_metadata=None) -> None:
+    """The body of every service's migrations/env.py (online mode only)."""
+    import os
+
+    url = context.config.attributes.get("database_url") or os.environ.get("GOROD_DB_URL")
+    if not url:
+        raise RuntimeError("no database URL: pass it in the Alembic config or set GOROD_DB_URL")
+    engine = make_engine(url, pool_size=1, application_name="gorod-migrate")
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=target_metadata)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()

@@ -1,0 +1,30 @@
+"""The base every Gorod nameko service extends: database, health, logs context, metrics."""
+from __future__ import annotations
+
+from grpc_health.v1 import health_pb2
+from nameko.extensions import DependencyProvider
+
+from gorod_runtime.grpc import Correlation, health
+from gorod_runtime.metrics import WorkerMetrics
+from gorod_runtime.uow import Database
+
+
+class Settings(DependencyProvider):
+    """The service's validated ServiceSettings."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config["GOROD"]
+
+
+class GorodService:
+    name = "gorod"
+
+    settings = Settings()
+    uow = Database()
+    correlation = Correlation()
+    worker_metrics = WorkerMetrics()
+
+    @health
+    def Check(self, request, context):
+        status = health_pb2.HealthCheckResponse.SERVING if self.uow.ping() else health_pb2.HealthCheckResponse.NOT_SERVING
+        return health_pb2.HealthCheckResponse(status=status)

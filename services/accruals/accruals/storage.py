@@ -1,0 +1,57 @@
+"""The accruals database: tables and queries."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql as pg
+
+from accruals import domain
+
+metadata = sa.MetaData()
+
+# Projection of meters.reading-submitted.v1: the latest reading per meter, zone and period.
+consumption = sa.Table(
+    "consumption",
+    metadata,
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("meter_id", sa.Text, primary_key=True),
+    sa.Column("zone", sa.Text, primary_key=True),
+    sa.Column("period", sa.Date, primary_key=True),
+    sa.Column("service", sa.Text, nullable=False),
+    sa.Column("value", sa.Numeric, nullable=False),
+    sa.Column("consumption", sa.Numeric),
+    sa.Column("reading_id", pg.UUID(as_uuid=False), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def record_consumption(session: orm.Session, record: domain.ConsumptionRecord) -> None:
+    """Upsert; a reading submitted earlier than the stored one never overwrites it."""
+    values = {
+        "account": record.account, "meter_id": record.meter_id, "zone": record.zone,
+        "period": record.period.first_day, "service": record.service, "value": record.value,
+        "consumption": record.consumption, "reading_id": record.reading_id, "submitted_at": record.submitted_at,
+    }
+    statement = pg.insert(consumption).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[consumption.c.account, consumption.c.meter_id, consumption.c.zone, consumption.c.period],
+            set_={k: statement.excluded[k] for k in ("service", "value", "consumption", "reading_id", "submitted_at")},
+            where=consumption.c.submitted_at <= statement.excluded.submitted_at,
+        )
+    )
+
+
+def consumption_of(session: orm.Session, accounts: list[str]) -> list[domain.ConsumptionRecord]:
+    rows = session.execute(
+        sa.select(consumption).where(consumption.c.account.in_(accounts))
+        .order_by(consumption.c.account, consumption.c.period, consumption.c.meter_id, consumption.c.zone)
+    ).all()
+    return [
+        domain.ConsumptionRecord(
+            account=r.account, meter_id=r.meter_id, zone=r.zone, period=domain.Period.of_date(r.period),
+            service=r.service, value=r.value, consumption=r.consumption, reading_id=r.reading_id,
+            submitted_at=r.submitted_at,
+        )
+        for r in rows
+    ]

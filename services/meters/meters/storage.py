@@ -1,0 +1,51 @@
+"""The meters database: tables and queries."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql as pg
+
+from meters import domain
+
+metadata = sa.MetaData()
+
+readings = sa.Table(
+    "readings",
+    metadata,
+    sa.Column("id", pg.UUID(as_uuid=False), primary_key=True),
+    sa.Column("submission_id", pg.UUID(as_uuid=False), nullable=False),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("meter_id", sa.Text, nullable=False),
+    sa.Column("zone", sa.Text, nullable=False),
+    sa.Column("value", sa.Numeric, nullable=False),
+    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def previous_values(session: orm.Session, meter_keys: list[tuple[str, str]]):
+    """The latest stored value of each (meter_id, zone), locking nothing."""
+    if not meter_keys:
+        return {}
+    rows = session.execute(
+        sa.select(readings.c.meter_id, readings.c.zone, readings.c.value)
+        .distinct(readings.c.meter_id, readings.c.zone)
+        .where(sa.tuple_(readings.c.meter_id, readings.c.zone).in_(meter_keys))
+        .order_by(readings.c.meter_id, readings.c.zone, readings.c.submitted_at.desc())
+    ).all()
+    return {(r.meter_id, r.zone): r.value for r in rows}
+
+
+def add_readings(session: orm.Session, accepted: list[domain.AcceptedReading]) -> None:
+    session.execute(
+        readings.insert(),
+        [
+            {
+                "id": r.reading_id, "submission_id": r.submission_id, "account": r.account,
+                "meter_id": r.meter_id, "zone": r.zone, "value": r.value,
+                "period": r.period.first_day, "source": r.source, "submitted_at": r.submitted_at,
+            }
+            for r in accepted
+        ],
+    )

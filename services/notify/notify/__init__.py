@@ -1,0 +1,1 @@
+"""Gorod notify service."""
