@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import eventlet
 from eventlet.event import Event as GreenEvent
@@ -117,10 +118,16 @@ class Consume(Entrypoint):
             log.warning("handler %s failed on event %s (attempt %d/%d): %r",
                         self.method_name, event.event_id, attempt, attempts, error)
             if attempt < attempts:
-                eventlet.sleep(min(30.0, backoff * 2 ** (attempt - 1)))
+                self._sleep(min(30.0, backoff * 2 ** (attempt - 1)))
                 if not self._running:
                     return False  # not committed: redelivered after restart
         return self._dead_letter(record, repr(error), attempts=attempts)
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake within 0.1 s of a stop."""
+        deadline = time.monotonic() + seconds
+        while self._running and time.monotonic() < deadline:
+            eventlet.sleep(min(0.1, deadline - time.monotonic()))
 
     def _run_handler(self, event):
         """Run the service method as a worker; return None on success, else the exception."""
@@ -156,7 +163,7 @@ class Consume(Entrypoint):
                 log.exception("cannot write to %s; retrying", dlq_topic(self.group))
                 if not self._running:
                     return False
-                eventlet.sleep(1)
+                self._sleep(1)
         metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "dead_lettered").inc()
         log.error("record %s/%s/%s sent to %s after %d attempts: %s",
                   record.topic, record.partition, record.offset, dlq_topic(self.group), attempts, reason)

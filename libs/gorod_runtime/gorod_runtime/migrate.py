@@ -22,12 +22,12 @@ def migrations_dir(service: str) -> pathlib.Path:
     return pathlib.Path(package.__file__).resolve().parent.parent / "migrations"
 
 
-def migrate(service: str, url: str, create: bool = False) -> None:
+def migrate(service: str, url: str, create: bool = False, migrations: pathlib.Path | None = None) -> None:
     """Bring `url` to the latest revision; ConnectionError when the server cannot be reached."""
     if create:
         db.ensure_database(url, url.split("?", 1)[0].rsplit("/", 1)[-1])
     db.check_connection(url)
-    db.upgrade(migrations_dir(service), url)
+    db.upgrade(migrations or migrations_dir(service), url)
 
 
 def main(argv: list[str]) -> int:

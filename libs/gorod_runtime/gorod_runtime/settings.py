@@ -95,7 +95,7 @@ def load_kafka(env: Env | None = None) -> KafkaSettings:
         session_timeout_ms=env.int("GOROD_KAFKA_SESSION_TIMEOUT_MS", 10000, validate=positive),
         heartbeat_interval_ms=env.int("GOROD_KAFKA_HEARTBEAT_INTERVAL_MS", 3000, validate=positive),
         max_poll_interval_ms=env.int("GOROD_KAFKA_MAX_POLL_INTERVAL_MS", 300000, validate=positive),
-        consumer_max_attempts=env.int("GOROD_CONSUMER_MAX_ATTEMPTS", 5, validate=Range(min=1, max=100)),
+        consumer_max_attempts=env.int("GOROD_CONSUMER_MAX_ATTEMPTS", 5, validate=Range(min=1, max=1_000_000)),
         consumer_retry_backoff_ms=env.int("GOROD_CONSUMER_RETRY_BACKOFF_MS", 200, validate=Range(min=0)),
     )
 
