@@ -31,6 +31,9 @@ from gorod_runtime.uow import INBOX_CONTEXT_KEY, AlreadyProcessed
 log = logging.getLogger(__name__)
 
 
+STOP_TIMEOUT_S = 10
+
+
 def dlq_topic(group: str) -> str:
     return f"{group}.dlq"
 
@@ -58,7 +61,11 @@ class Consume(Entrypoint):
     def stop(self):
         self._running = False
         if self._thread is not None:
-            self._thread.wait()
+            # A poll can block while the group rebalances; killing it loses nothing,
+            # since offsets are only committed for finished work.
+            with eventlet.Timeout(STOP_TIMEOUT_S, False):
+                self._thread.wait()
+            self._thread.kill()
             self._thread = None
 
     def kill(self):

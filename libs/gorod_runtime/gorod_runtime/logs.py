@@ -54,5 +54,7 @@ def configure(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Chatty libraries: their INFO lines are connection noise, not events.
-    for name in ("kafka", "nameko", "nameko_grpc", "alembic.runtime.migration"):
+    for name in ("kafka", "nameko_grpc", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # nameko warns about every green thread it kills at a normal stop.
+    logging.getLogger("nameko").setLevel(max(logging.ERROR, logging.getLevelName(level)))

@@ -1,0 +1,126 @@
+"""`make run`: the whole suite on this machine, with local infrastructure.
+
+Starts PostgreSQL (the embedded `pgserver` in .run/pgdata unless GOROD_DATABASE_URL names
+a server) and the Tansu broker (unless KAFKA_BOOTSTRAP_SERVERS is set), creates and
+migrates every service's database, creates the topics, runs every process of the
+Procfile under honcho, waits until all are healthy and prints the addresses.
+Ctrl-C stops everything it started.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+VENV_BIN = pathlib.Path(sys.executable).parent
+SERVICES = ("identity", "accruals", "meters", "payments", "notify")
+
+sys.path.insert(0, str(ROOT / "libs" / "gorod_runtime"))
+
+from gorod_runtime import devinfra, kafka  # noqa: E402
+from gorod_runtime.migrate import migrate  # noqa: E402
+from gorod_runtime.settings import GRPC_PORTS, database_url_for  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(f"[gorod] {message}", flush=True)
+
+
+def wait_healthy(env: dict[str, str], honcho: subprocess.Popen, timeout: float = 90.0) -> None:
+    import grpc
+    import urllib.request
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + timeout
+    pending = set(SERVICES) | {"gateway"}
+    while pending:
+        if honcho.poll() is not None:
+            raise RuntimeError("a process exited during start-up; see the lines above")
+        for name in sorted(pending):
+            if name == "gateway":
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{env['GOROD_GATEWAY_PORT']}/readyz", timeout=2) as r:
+                        ok = r.status == 200
+                except OSError:
+                    ok = False
+            else:
+                with grpc.insecure_channel(f"127.0.0.1:{GRPC_PORTS[name]}") as channel:
+                    try:
+                        ok = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1
+                    except grpc.RpcError:
+                        ok = False
+            if ok:
+                pending.discard(name)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not healthy after {timeout:.0f} s: {', '.join(sorted(pending))}")
+        time.sleep(0.3)
+
+
+def run() -> int:
+    RUN_DIR.mkdir(exist_ok=True)
+    stack = []
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    env.setdefault("GOROD_GATEWAY_PORT", "8080")
+    honcho = None
+    try:
+        server_url = env.get("GOROD_DATABASE_URL")
+        if not server_url:
+            say("starting embedded PostgreSQL (.run/pgdata)")
+            pg = devinfra.EmbeddedPostgres(RUN_DIR / "pgdata")
+            server_url = pg.start()
+            stack.append(pg)
+            env["GOROD_DATABASE_URL"] = server_url
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            port = int(env.get("GOROD_KAFKA_PORT", "9092"))
+            try:
+                devinfra.wait_for_port("127.0.0.1", port, timeout=0.2)
+                port = devinfra.free_port()  # 9092 is taken by something else
+            except TimeoutError:
+                pass
+            say(f"starting the Tansu broker on 127.0.0.1:{port} (in memory)")
+            broker = devinfra.Tansu(port=port, log_path=RUN_DIR / "tansu.log").start()
+            stack.append(broker)
+            env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+        kafka.ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], kafka.TOPICS)
+        for service in SERVICES:
+            migrate(service, database_url_for(server_url, f"gorod_{service}"), create=True)
+        say("databases migrated; starting the services")
+        honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env)
+        wait_healthy(env, honcho)
+        gateway = f"http://127.0.0.1:{env['GOROD_GATEWAY_PORT']}"
+        say("all services are healthy")
+        say(f"  API gateway   {gateway}/api/v1/  (OpenAPI: {gateway}/api/v1/openapi.json)")
+        say(f"  readiness     {gateway}/readyz   metrics: {gateway}/metrics")
+        for service in SERVICES:
+            say(f"  {service:<13} gRPC 127.0.0.1:{GRPC_PORTS[service]}")
+        say(f"  Kafka         {env['KAFKA_BOOTSTRAP_SERVERS']}")
+        say("press Ctrl-C to stop")
+        return honcho.wait()
+    except KeyboardInterrupt:
+        return 0
+    except (ConnectionError, TimeoutError, RuntimeError) as exc:
+        say(f"cannot start: {exc}")
+        return 1
+    finally:
+        if honcho is not None and honcho.poll() is None:
+            honcho.send_signal(signal.SIGINT)
+            try:
+                honcho.wait(30)
+            except subprocess.TimeoutExpired:
+                honcho.kill()
+        for part in reversed(stack):
+            part.stop()
+        say("stopped")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["run"]:
+        print("usage: devstack.py run", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(run())
