@@ -1,7 +1,15 @@
-"""Errors as application/problem+json (RFC 9457) with a stable `code`."""
+"""Errors as application/problem+json (RFC 9457) with a stable `code` and the request id.
+
+Every error answer has this one shape: werkzeug's HTTP errors (404, 405, 413, webargs' 422...),
+a Problem raised by a view or by Upstreams.call, and any unhandled exception.
+"""
 from __future__ import annotations
 
-from flask import Response, json
+import http
+import logging
+
+import flask
+import flask_smorest
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -9,28 +17,51 @@ from gorod_runtime import logs
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
+# Stable codes of the errors werkzeug and webargs raise; any other status gets "http.<status>".
+HTTP_CODES = {
+    400: "request.bad",
+    401: "request.unauthenticated",
+    403: "request.forbidden",
+    404: "request.not_found",
+    405: "request.method_not_allowed",
+    406: "request.not_acceptable",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.invalid",
+    429: "request.rate_limited",
+    500: "internal",
+}
+
+log = logging.getLogger("gateway.problems")
+
 
 class Problem(Exception):
-    def __init__(self, status: int, code: str, detail: str, field: str = "", errors: dict | None = None):
+    """An error answer: HTTP status, stable code, English detail; optionally the request field
+    at fault, per-field messages and extra headers (Allow, Retry-After...)."""
+
+    def __init__(self, status: int, code: str, detail: str, field: str = "", errors: dict | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(detail)
-        self.status, self.code, self.detail, self.field, self.errors = status, code, detail, field, errors
+        self.status, self.code, self.detail, self.field = status, code, detail, field
+        self.errors, self.headers = errors, headers or {}
 
 
 class ProblemSchema(Schema):
-    type = fields.String(metadata={"description": "URI naming the problem type"})
-    title = fields.String()
-    status = fields.Integer()
-    code = fields.String(metadata={"description": "stable machine-readable code"})
-    detail = fields.String()
-    field = fields.String()
-    errors = fields.Dict(metadata={"description": "per-field validation messages"})
-    request_id = fields.String()
+    type = fields.String(required=True, metadata={"description": "URI naming the problem type"})
+    title = fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    status = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    code = fields.String(required=True, metadata={"description": "stable machine-readable code, e.g. request.invalid"})
+    detail = fields.String(metadata={"description": "English explanation for people"})
+    field = fields.String(metadata={"description": "the request field at fault, if any"})
+    errors = fields.Dict(metadata={"description": "validation messages by location and field"})
+    request_id = fields.String(required=True, metadata={"description": "the X-Request-ID of the request"})
 
 
-def problem_response(problem: Problem) -> Response:
+def problem_response(problem: Problem) -> flask.Response:
+    flask.g.problem_code = problem.code  # counted in gorod_gateway_problems_total
     body = {
         "type": f"https://gorod.example/problems/{problem.code}",
-        "title": problem.code,
+        "title": http.HTTPStatus(problem.status).phrase,
         "status": problem.status,
         "code": problem.code,
         "detail": problem.detail,
@@ -40,26 +71,56 @@ def problem_response(problem: Problem) -> Response:
         body["field"] = problem.field
     if problem.errors:
         body["errors"] = problem.errors
-    return Response(json.dumps(body, ensure_ascii=False), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
+    response = flask.Response(flask.json.dumps(body), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
+    response.headers.update(problem.headers)
+    return response
 
 
-def http_problem(error: HTTPException) -> Response:
-    """Flask/werkzeug HTTP errors (404, 405, webargs' 422...) in the same shape."""
-    errors = None
+def http_problem(error: HTTPException) -> flask.Response:
+    """werkzeug's HTTP errors, including webargs' 422 (its messages are in `error.data`)."""
+    status = error.code or 500
     data = getattr(error, "data", None) or {}
-    if "messages" in data:
-        errors = data["messages"]
-    code = {400: "request.bad", 404: "request.not_found", 405: "request.method_not_allowed",
-            413: "request.too_large", 415: "request.unsupported_media_type", 422: "request.invalid",
-            429: "request.rate_limited"}.get(error.code, f"http.{error.code}")
-    return problem_response(Problem(error.code or 500, code, error.description or error.name, errors=errors))
+    # Keep what the error says about itself (Allow on 405, Retry-After...), not its HTML type.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
+    return problem_response(Problem(
+        status, HTTP_CODES.get(status, f"http.{status}"), error.description or error.name,
+        errors=data.get("messages") or data.get("errors"), headers=headers,
+    ))
 
 
-def register(app) -> None:
-    app.register_error_handler(Problem, problem_response)
-    app.register_error_handler(HTTPException, http_problem)
+def unhandled(error: Exception) -> flask.Response:
+    # The cause goes to the log, never to the client.
+    log.error("unhandled error", exc_info=error)
+    return problem_response(Problem(500, "internal", "internal error"))
 
-    @app.errorhandler(Exception)
-    def internal(error):  # the cause goes to the log, never to the client
-        app.logger.exception("unhandled error")
-        return problem_response(Problem(500, "internal", "internal error"))
+
+def _documented(description: str) -> dict:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}}}
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, answering and documenting every error as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)  # registers handle_http_exception for HTTPException
+        app.register_error_handler(Problem, problem_response)
+        app.register_error_handler(Exception, unhandled)
+
+    def handle_http_exception(self, error: HTTPException):
+        # flask-smorest's own handler answers {"code", "status", "message"} as application/json.
+        return http_problem(error)
+
+    def _register_responses(self):
+        # flask-smorest (0.47) documents its error responses as application/json with its own
+        # schema; ours are problem+json. Every operation's `default` response refers to
+        # DEFAULT_ERROR_RESPONSE_NAME, and alt_response(404, "NOT_FOUND") to the named ones.
+        self.spec.components.schema("Problem", schema=ProblemSchema)
+        for status in http.HTTPStatus:
+            if status >= 400:
+                self.spec.components.response(status.name, _documented(status.phrase), lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME, _documented("Error, as application/problem+json"), lazy=True
+        )

@@ -6,6 +6,7 @@ stops the gunicorn master with one line before any worker starts.
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from environs import Env, EnvError
 from marshmallow.validate import Length, OneOf, Range
@@ -39,7 +40,8 @@ def load() -> GatewaySettings:
             threads=env.int("GOROD_GATEWAY_THREADS", 16, validate=Range(min=1, max=1000)),
             log_level=env.str("GOROD_LOG_LEVEL", "INFO", validate=OneOf(LOG_LEVELS)),
             upstreams={
-                name: env.str(f"GOROD_{name.upper()}_ADDR", f"127.0.0.1:{port}", validate=Length(min=1)) for name, port in GRPC_PORTS.items()
+                name: env.str(f"GOROD_{name.upper()}_ADDR", f"127.0.0.1:{port}", validate=Length(min=1))
+                for name, port in GRPC_PORTS.items()
             },
             deadline_s=env.float("GOROD_GATEWAY_DEADLINE_S", 5.0, validate=Range(min=0.01, max=300)),
             ready_deadline_s=env.float("GOROD_GATEWAY_READY_DEADLINE_S", 1.0, validate=Range(min=0.01, max=60)),
@@ -48,3 +50,12 @@ def load() -> GatewaySettings:
     except EnvError as exc:
         raise SettingsError(_one_line(exc)) from None
     return settings
+
+
+def load_or_exit(exit_code: int = 2) -> GatewaySettings:
+    """load(), or end the process with one line on stderr naming each bad variable."""
+    try:
+        return load()
+    except SettingsError as exc:
+        print(f"gorod-gateway: {exc}", file=sys.stderr, flush=True)
+        sys.exit(exit_code)

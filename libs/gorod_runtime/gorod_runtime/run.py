@@ -18,6 +18,7 @@ eventlet.monkey_patch()  # before anything else imports socket, threading or tim
 import importlib  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 
 from nameko import config  # noqa: E402
@@ -32,6 +33,16 @@ log = logging.getLogger("gorod_runtime.run")
 def load_service(path: str):
     module_name, _, class_name = path.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Bind and release the gRPC port first: a failure inside the container would be a traceback."""
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    finally:
+        probe.close()
 
 
 def main(argv: list[str]) -> int:
@@ -64,10 +75,11 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     try:
-        runner.start()
+        _check_port_free(settings.grpc_host, settings.grpc_port)
     except OSError as exc:
         print(f"gorod-{name}: cannot listen on {settings.grpc_host}:{settings.grpc_port}: {exc.strerror}", file=sys.stderr)
         return 2
+    runner.start()
     log.info("serving gRPC on %s:%s", settings.grpc_host, settings.grpc_port)
     runner.wait()
     log.info("stopped")

@@ -10,6 +10,7 @@ Fixtures:
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import signal
@@ -63,9 +64,9 @@ def kafka_bootstrap(tmp_path_factory):
         broker.stop()
 
 
-@pytest.fixture
-def make_database(pg_server_url):
-    """Create and migrate a throwaway database of a service; return its URL."""
+@contextlib.contextmanager
+def _databases(pg_server_url: str):
+    """Create and migrate throwaway databases of services; drop them at the end."""
     from gorod_runtime.migrate import migrate
 
     created = []
@@ -83,6 +84,20 @@ def make_database(pg_server_url):
         for name in created:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@pytest.fixture
+def make_database(pg_server_url):
+    """make_database("meters") -> the URL of a fresh, migrated meters database."""
+    with _databases(pg_server_url) as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def make_database_module(pg_server_url):
+    """make_database for module-scoped fixtures."""
+    with _databases(pg_server_url) as make:
+        yield make
 
 
 class ServiceProcess:
@@ -163,20 +178,35 @@ def service_env(db_url: str, kafka_bootstrap: str, **overrides) -> dict[str, str
     return env
 
 
-@pytest.fixture
-def start_service(kafka_bootstrap, tmp_path):
-    """start_service("meters.service:MetersService", db_url, GOROD_X=...) -> ServiceProcess."""
+@contextlib.contextmanager
+def _services(kafka_bootstrap: str, log_dir: pathlib.Path):
     started: list[ServiceProcess] = []
 
     def start(path: str, db_url: str, wait: bool = True, **env) -> ServiceProcess:
         name = path.rsplit(":", 1)[-1]
-        service = ServiceProcess(path, service_env(db_url, kafka_bootstrap, **env), tmp_path / f"{name}-{len(started)}.log")
+        service = ServiceProcess(path, service_env(db_url, kafka_bootstrap, **env), log_dir / f"{name}-{len(started)}.log")
         started.append(service)
         return service.start(wait=wait)
 
-    yield start
-    for service in started:
-        service.stop()
+    try:
+        yield start
+    finally:
+        for service in started:
+            service.stop()
+
+
+@pytest.fixture
+def start_service(kafka_bootstrap, tmp_path):
+    """start_service("meters.service:MetersService", db_url, GOROD_X=...) -> a running ServiceProcess."""
+    with _services(kafka_bootstrap, tmp_path) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def start_service_module(kafka_bootstrap, tmp_path_factory):
+    """start_service for module-scoped fixtures."""
+    with _services(kafka_bootstrap, tmp_path_factory.mktemp("services")) as start:
+        yield start
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, message: str = "condition"):
