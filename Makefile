@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
-PACKAGES := libs/gorod_runtime[dev] services/identity services/accruals services/meters services/payments services/notify gateway
+PACKAGES := libs/gorod_runtime[dev] services/identity services/accruals services/meters services/payments services/notify gateway[test]
 PROTOS := $(shell find protos -name '*.proto')
 STAMP := $(VENV)/.installed
 

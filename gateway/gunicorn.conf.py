@@ -17,8 +17,8 @@ if _own_metrics_dir:
 from gunicorn import glogging  # noqa: E402
 from prometheus_client import multiprocess  # noqa: E402
 
-from gorod_runtime import logs  # noqa: E402
 from gateway import settings as gateway_settings  # noqa: E402
+from gorod_runtime import logs  # noqa: E402
 
 _settings = gateway_settings.load_or_exit()
 logs.configure("gateway", _settings.log_level)
@@ -45,6 +45,9 @@ keepalive = 5
 loglevel = _settings.log_level.lower()
 logger_class = JsonLogger
 accesslog = None  # the app logs each request as JSON, by route template (no personal data)
+# gunicorn's control socket has one default path per user: instances on one machine would take
+# it from each other, and nothing here uses gunicornc.
+control_socket_disable = True
 
 
 def on_starting(server):

@@ -9,14 +9,21 @@ import re
 import time
 
 import flask
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
-from gorod_runtime import logs
 from gateway import problems
 from gateway import settings as gateway_settings
 from gateway.api import health
 from gateway.upstreams import Upstreams
+from gorod_runtime import logs
 
 REQUEST_SECONDS = Histogram(
     "gorod_gateway_request_seconds", "HTTP requests by method, route template and status",
@@ -30,9 +37,11 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 log = logging.getLogger("gateway.requests")
 
 
-def create_app(settings: gateway_settings.GatewaySettings | None = None, upstreams: Upstreams | None = None) -> flask.Flask:
+def create_app(
+    settings: gateway_settings.GatewaySettings | None = None, upstreams: Upstreams | None = None
+) -> flask.Flask:
     settings = settings or gateway_settings.load()
-    app = flask.Flask("gateway")
+    app = flask.Flask(__name__)
     app.config.update(
         API_TITLE="Gorod API",
         API_VERSION="v1",

@@ -25,9 +25,12 @@ HTTP_CODES = {
     404: "request.not_found",
     405: "request.method_not_allowed",
     406: "request.not_acceptable",
+    409: "request.conflict",
+    412: "request.precondition_failed",
     413: "request.too_large",
     415: "request.unsupported_media_type",
     422: "request.invalid",
+    428: "request.precondition_required",
     429: "request.rate_limited",
     500: "internal",
 }
@@ -77,14 +80,15 @@ def problem_response(problem: Problem) -> flask.Response:
 
 
 def http_problem(error: HTTPException) -> flask.Response:
-    """werkzeug's HTTP errors, including webargs' 422 (its messages are in `error.data`)."""
+    """werkzeug's HTTP errors; flask-smorest's abort() and webargs' 422 put their message,
+    per-field messages and headers in `error.data`."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     # Keep what the error says about itself (Allow on 405, Retry-After...), not its HTML type.
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     return problem_response(Problem(
-        status, HTTP_CODES.get(status, f"http.{status}"), error.description or error.name,
+        status, HTTP_CODES.get(status, f"http.{status}"), data.get("message") or error.description or error.name,
         errors=data.get("messages") or data.get("errors"), headers=headers,
     ))
 

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from prometheus_client import Histogram
 
+from gateway.problems import Problem
 from gorod.accruals.v1 import accruals_pb2_grpc
 from gorod.common.v1 import common_pb2
 from gorod.identity.v1 import identity_pb2_grpc
@@ -18,8 +19,6 @@ from gorod.meters.v1 import meters_pb2_grpc
 from gorod.notify.v1 import notify_pb2_grpc
 from gorod.payments.v1 import payments_pb2_grpc
 from gorod_runtime import logs
-
-from gateway.problems import Problem
 
 _STUBS = {
     "identity": identity_pb2_grpc.IdentityServiceStub,

@@ -6,9 +6,9 @@ gunicorn this only matters when it is started without that config.
 """
 from __future__ import annotations
 
-from gorod_runtime import logs
 from gateway import settings as gateway_settings
 from gateway.app import create_app
+from gorod_runtime import logs
 
 # 4 is gunicorn's "App failed to load": its master stops instead of respawning the worker.
 settings = gateway_settings.load_or_exit(exit_code=4)

@@ -32,6 +32,6 @@ def readyz():
     upstreams = flask.current_app.extensions["gorod.upstreams"]
     deadline = flask.current_app.extensions["gorod.settings"].ready_deadline_s
     names = list(upstreams.channels)
-    statuses = dict(zip(names, _pool.map(lambda name: upstreams.health(name, deadline), names)))
+    statuses = dict(zip(names, _pool.map(lambda name: upstreams.health(name, deadline), names), strict=True))
     ready = all(status == "SERVING" for status in statuses.values())
     return {"status": "ok" if ready else "unavailable", "upstreams": statuses}, 200 if ready else 503

@@ -9,6 +9,10 @@
   i.e. after their transactions committed.
 - Records of one partition are handled one after another, in order; partitions of one
   poll are handled concurrently.
+- Consecutive records of a partition share one database transaction (up to
+  GOROD_CONSUMER_BATCH_SIZE), each handler in its own savepoint, so a commit is paid per
+  batch rather than per event. A handler that raises in a batch ends the batch there:
+  the events before it commit, and it is retried on its own.
 - A handler that raises is retried with backoff; after GOROD_CONSUMER_MAX_ATTEMPTS tries
   the record goes to `<group>.dlq` (same key and value, error in headers) and the
   consumer moves on. A record that is not a valid envelope goes there at once.
@@ -26,7 +30,7 @@ from nameko.extensions import Entrypoint
 
 from gorod_runtime import kafka, metrics
 from gorod_runtime.events import BadEnvelope, parse_envelope
-from gorod_runtime.uow import INBOX_CONTEXT_KEY, AlreadyProcessed
+from gorod_runtime.uow import BATCH_CONTEXT_KEY, INBOX_CONTEXT_KEY, AlreadyProcessed, Batch, Database
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ class Consume(Entrypoint):
         self._running = False
         self._thread = None
         self._dlq_producer = None
+        self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
 
     def start(self):
         self._running = True
@@ -102,11 +107,44 @@ class Consume(Entrypoint):
     def _handle_partition(self, tp, records):
         """Handle records in order; return the offset to commit (next to read) or None."""
         next_offset = None
-        for record in records:
-            if not self._running or not self._handle_record(record):
-                break
-            next_offset = record.offset + 1
+        position = 0
+        batch_size = self.kafka_settings.consumer_batch_size
+        while position < len(records) and self._running:
+            done = self._handle_batch(records[position:position + batch_size]) if batch_size > 1 else 0
+            if done == 0:  # the first record failed in a batch, or cannot be read: alone, with retries
+                if not self._handle_record(records[position]):
+                    break
+                done = 1
+            position += done
+            next_offset = records[position - 1].offset + 1
         return tp, next_offset
+
+    def _handle_batch(self, records) -> int:
+        """Handle a run of records in one transaction; return how many are done (committed)."""
+        parsed = []
+        for record in records:
+            try:
+                parsed.append(parse_envelope(record.value))
+            except BadEnvelope:
+                break  # it goes to the DLQ on the single-record path
+        if not parsed:
+            return 0
+        batch = Batch(self._database.engine)
+        handled = 0
+        try:
+            for event in parsed:
+                if self._run_handler(event, batch) is not None:
+                    break
+                handled += 1
+            if handled:
+                batch.commit()
+            else:
+                batch.rollback()
+        except Exception:
+            log.exception("batch of %d events failed to commit; handling them one by one", handled)
+            batch.rollback()
+            return 0
+        return handled
 
     def _handle_record(self, record) -> bool:
         """True when the record is done with (handled, duplicate, or dead-lettered)."""
@@ -136,7 +174,7 @@ class Consume(Entrypoint):
         while self._running and time.monotonic() < deadline:
             eventlet.sleep(min(0.1, deadline - time.monotonic()))
 
-    def _run_handler(self, event):
+    def _run_handler(self, event, batch: Batch | None = None):
         """Run the service method as a worker; return None on success, else the exception."""
         done = GreenEvent()
 
@@ -150,7 +188,8 @@ class Consume(Entrypoint):
             done.send(None if exc_info is None else exc_info[1])
             return result, exc_info
 
-        context = {"correlation_id": event.correlation_id, INBOX_CONTEXT_KEY: [self.group, event.event_id]}
+        context = {"correlation_id": event.correlation_id, INBOX_CONTEXT_KEY: [self.group, event.event_id],
+                   BATCH_CONTEXT_KEY: batch}
         self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
         return done.wait()
 

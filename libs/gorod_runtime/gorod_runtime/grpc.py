@@ -8,11 +8,13 @@ The per-request deadline watcher polls every 1 ms in nameko-grpc; here it is one
 """
 from __future__ import annotations
 
+import itertools
 import select
 import socket
+import struct
 import sys
 import weakref
-from queue import Queue
+from queue import Empty, Queue
 
 import eventlet
 from google.protobuf import any_pb2
@@ -23,6 +25,7 @@ from nameko.extensions import DependencyProvider
 from nameko_grpc import channel as grpc_channel
 from nameko_grpc import connection as grpc_connection
 from nameko_grpc import entrypoint as grpc_entrypoint
+from nameko_grpc import streams as grpc_streams
 from nameko_grpc.errors import GrpcError
 from nameko_grpc.timeout import unbucket_timeout
 
@@ -71,6 +74,25 @@ class _WakingQueue(Queue):
         self._waker.wake()
 
 
+class _SendStream(grpc_streams.SendStream):
+    """nameko-grpc yields to the hub after every queued message, a full hub cycle per reply;
+    here it yields once per 64 messages, enough to keep long streams from starving others."""
+
+    def flush_queue_to_buffer(self):
+        for count in itertools.count(1):
+            try:
+                message = self.queue.get_nowait()
+            except Empty:
+                return
+            if isinstance(message, GrpcError):
+                raise message
+            if message and message is not grpc_streams.STREAM_END:
+                compressed, body = grpc_streams.compress(self.serialize_message(message), self.encoding)
+                self.buffer.write(struct.pack("?", compressed) + struct.pack(">I", len(body)) + body)
+            if count % 64 == 0:
+                eventlet.sleep(0)
+
+
 class _WakeOnQueueMixin:
     """Connection loop that sleeps on its socket *and* its waker, never on a timer."""
 
@@ -79,6 +101,8 @@ class _WakeOnQueueMixin:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _make_waking(self, stream):
+        if type(stream) is grpc_streams.SendStream:
+            stream.__class__ = _SendStream
         old = stream.queue
         stream.queue = _WakingQueue(self.waker)
         while not old.empty():
@@ -141,9 +165,8 @@ class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManage
         super().request_received(event)
         stream = self.send_streams.get(event.stream_id)
         if stream is not None:
-            # The worker was spawned, not run, so nothing is queued on the stream yet.
+            # The worker was spawned, not run: its reply will wake the loop when queued.
             self._make_waking(stream)
-            self.waker.wake()
 
 
 class ClientConnection(_WakeOnQueueMixin, grpc_connection.ClientConnectionManager):

@@ -6,11 +6,7 @@ workers finish, consumers commit what they finished.
 """
 from __future__ import annotations
 
-import warnings
-
-# nameko 3 needs eventlet; its deprecation notice is not actionable here.
-warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
-
+import gorod_runtime  # noqa: F401  (quietens eventlet's import warning)
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything else imports socket, threading or time

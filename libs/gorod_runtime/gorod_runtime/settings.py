@@ -30,6 +30,7 @@ class KafkaSettings:
     max_poll_interval_ms: int
     consumer_max_attempts: int
     consumer_retry_backoff_ms: int
+    consumer_batch_size: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +98,7 @@ def load_kafka(env: Env | None = None) -> KafkaSettings:
         max_poll_interval_ms=env.int("GOROD_KAFKA_MAX_POLL_INTERVAL_MS", 300000, validate=positive),
         consumer_max_attempts=env.int("GOROD_CONSUMER_MAX_ATTEMPTS", 5, validate=Range(min=1, max=1_000_000)),
         consumer_retry_backoff_ms=env.int("GOROD_CONSUMER_RETRY_BACKOFF_MS", 200, validate=Range(min=0)),
+        consumer_batch_size=env.int("GOROD_CONSUMER_BATCH_SIZE", 100, validate=Range(min=1, max=10000)),
     )
 
 

@@ -1,7 +1,7 @@
 """Unit of work: one transaction for the state change, its outbox rows and its inbox row.
 
     with self.uow as uow:
-        storage.add_reading(uow.session, reading)
+        storage.add_reading(uow.connection, reading)
         uow.publish("meters.reading-submitted.v1", account, payload)
         uow.commit()
 
@@ -9,17 +9,29 @@ Leaving the block without `commit()` rolls everything back. For a worker started
 Kafka consumer, entering the block claims the event in the inbox first; if this consumer
 group already processed it, `AlreadyProcessed` is raised and the consumer treats the
 record as done.
+
+A consumer may run several events in one database transaction (a batch): then each
+handler's block is a savepoint inside it, `commit()` releases the savepoint, and the
+consumer commits the transaction once for the batch, before it commits the offsets.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from google.protobuf import message
 from nameko.extensions import DependencyProvider
-from sqlalchemy import orm, text
 from sqlalchemy.dialects.postgresql import insert
 
 from gorod_runtime import db, events, logs
 
 INBOX_CONTEXT_KEY = "gorod.inbox"
+BATCH_CONTEXT_KEY = "gorod.batch"
+
+_CLAIM = (
+    insert(db.inbox)
+    .values(consumer_group=sa.bindparam("group"), event_id=sa.bindparam("event_id"))
+    .on_conflict_do_nothing()
+    .returning(db.inbox.c.event_id)
+)
 
 
 class AlreadyProcessed(Exception):
@@ -27,36 +39,46 @@ class AlreadyProcessed(Exception):
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: orm.sessionmaker, producer: str, inbox: tuple[str, str] | None = None):
-        self._session_factory = session_factory
+    def __init__(self, engine: sa.Engine, producer: str, inbox: tuple[str, str] | None = None,
+                 batch: "Batch | None" = None):
+        self._engine = engine
         self.producer = producer
         self.inbox = inbox  # (consumer_group, event_id) when handling an event
-        self.session: orm.Session | None = None
+        self._batch = batch
+        self.connection: sa.Connection | None = None
+        self._transaction = None
         self._outbox: list[dict] = []
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self._session_factory()
         self._outbox = []
+        if self._batch is not None:
+            self.connection = self._batch.connection
+            self._transaction = self.connection.begin_nested()
+        else:
+            self.connection = self._engine.connect()
+            self._transaction = self.connection.begin()
         if self.inbox:
             self._claim_inbox(*self.inbox)
         return self
 
     def __exit__(self, *exc_info) -> None:
         try:
-            self.session.rollback()  # no-op after commit; undoes anything uncommitted
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
         finally:
-            self.session.close()
-            self.session = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._batch is None and self.connection is not None:
+            self.connection.close()
+        self.connection = None
+        self._transaction = None
 
     def _claim_inbox(self, group: str, event_id: str) -> None:
         # The primary key makes a concurrent duplicate wait for the first one's outcome.
-        claimed = self.session.execute(
-            insert(db.inbox).values(consumer_group=group, event_id=event_id)
-            .on_conflict_do_nothing().returning(db.inbox.c.event_id)
-        ).first()
-        if claimed is None:
-            self.session.rollback()
-            self.session.close()
+        if self.connection.execute(_CLAIM, {"group": group, "event_id": event_id}).first() is None:
+            self._transaction.rollback()
+            self._release()
             raise AlreadyProcessed(event_id)
 
     def publish(self, event_type: str, account: str, payload: message.Message, event_id: str | None = None) -> str:
@@ -71,24 +93,44 @@ class UnitOfWork:
         )
         return envelope.event_id
 
+    def commit(self) -> None:
+        if self._outbox:
+            self.connection.execute(db.outbox.insert(), self._outbox)
+            self._outbox = []
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        self._outbox = []
+        self._transaction.rollback()
+
     def ping(self) -> bool:
         """True when the database answers; used by the health check."""
         try:
-            with self._session_factory() as session:
-                session.execute(text("SELECT 1"))
+            with self._engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
         except Exception:
             return False
         return True
 
+
+class Batch:
+    """One transaction shared by the handlers of several events (see the module doc)."""
+
+    def __init__(self, engine: sa.Engine):
+        self.connection = engine.connect()
+        self._transaction = self.connection.begin()
+
     def commit(self) -> None:
-        if self._outbox:
-            self.session.execute(db.outbox.insert(), self._outbox)
-            self._outbox = []
-        self.session.commit()
+        try:
+            self._transaction.commit()
+        finally:
+            self.connection.close()
 
     def rollback(self) -> None:
-        self._outbox = []
-        self.session.rollback()
+        try:
+            self._transaction.rollback()
+        finally:
+            self.connection.close()
 
 
 class Database(DependencyProvider):
@@ -99,7 +141,6 @@ class Database(DependencyProvider):
         self.engine = db.make_engine(
             settings.db_url, pool_size=settings.db_pool_size, application_name=f"gorod-{settings.service}"
         )
-        self.session_factory = orm.sessionmaker(bind=self.engine, expire_on_commit=False)
         self.producer = settings.service
 
     def stop(self):
@@ -107,4 +148,5 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         inbox = worker_ctx.data.get(INBOX_CONTEXT_KEY)
-        return UnitOfWork(self.session_factory, self.producer, inbox=tuple(inbox) if inbox else None)
+        return UnitOfWork(self.engine, self.producer, inbox=tuple(inbox) if inbox else None,
+                          batch=worker_ctx.data.get(BATCH_CONTEXT_KEY))

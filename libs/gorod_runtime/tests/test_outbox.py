@@ -5,7 +5,6 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from kafka import KafkaConsumer
-from sqlalchemy import orm
 
 from gorod.events.v1 import meters_pb2
 from gorod.meters.v1 import meters_pb2 as meters_api
@@ -24,8 +23,7 @@ def engine(sample_db):
 
 @pytest.fixture
 def uow_factory(engine):
-    sessions = orm.sessionmaker(bind=engine)
-    return lambda inbox=None: UnitOfWork(sessions, "sample", inbox=inbox)
+    return lambda inbox=None: UnitOfWork(engine, "sample", inbox=inbox)
 
 
 @pytest.fixture
@@ -71,11 +69,11 @@ def unpublished(engine):
 def test_commit_writes_state_and_outbox_together_and_rollback_neither(uow_factory, engine, topic):
     with uow_factory() as uow:
         uow.publish(topic, "1", meters_pb2.ReadingSubmitted(account="1"))
-        uow.session.execute(sa.text("INSERT INTO effects (event_id, account, value) VALUES ('e', '1', 'kept')"))
+        uow.connection.execute(sa.text("INSERT INTO effects (event_id, account, value) VALUES ('e', '1', 'kept')"))
         uow.commit()
     with uow_factory() as uow:
         uow.publish(topic, "1", meters_pb2.ReadingSubmitted(account="1"))
-        uow.session.execute(sa.text("INSERT INTO effects (event_id, account, value) VALUES ('e', '1', 'lost')"))
+        uow.connection.execute(sa.text("INSERT INTO effects (event_id, account, value) VALUES ('e', '1', 'lost')"))
         # no commit: leaving the block rolls back
     with pytest.raises(RuntimeError), uow_factory() as uow:
         uow.publish(topic, "1", meters_pb2.ReadingSubmitted(account="1"))

@@ -18,10 +18,10 @@ def record_reading(uow: UnitOfWork, event: meter_events.ReadingSubmitted) -> Non
         reading_id=event.reading_id, submitted_at=event.submitted_at.ToDatetime(tzinfo=dt.timezone.utc),
     )
     with uow:
-        storage.record_consumption(uow.session, record)
+        storage.record_consumption(uow.connection, record)
         uow.commit()
 
 
 def consumption_of(uow: UnitOfWork, accounts: list[str]) -> list[domain.ConsumptionRecord]:
     with uow:
-        return storage.consumption_of(uow.session, accounts)
+        return storage.consumption_of(uow.connection, accounts)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 
 from accruals import domain
@@ -25,25 +24,25 @@ consumption = sa.Table(
 )
 
 
-def record_consumption(session: orm.Session, record: domain.ConsumptionRecord) -> None:
-    """Upsert; a reading submitted earlier than the stored one never overwrites it."""
-    values = {
+_upsert = pg.insert(consumption)
+# A reading submitted earlier than the stored one never overwrites it (events can be replayed).
+_RECORD_CONSUMPTION = _upsert.on_conflict_do_update(
+    index_elements=[consumption.c.account, consumption.c.meter_id, consumption.c.zone, consumption.c.period],
+    set_={name: _upsert.excluded[name] for name in ("service", "value", "consumption", "reading_id", "submitted_at")},
+    where=consumption.c.submitted_at <= _upsert.excluded.submitted_at,
+)
+
+
+def record_consumption(conn: sa.Connection, record: domain.ConsumptionRecord) -> None:
+    conn.execute(_RECORD_CONSUMPTION, {
         "account": record.account, "meter_id": record.meter_id, "zone": record.zone,
         "period": record.period.first_day, "service": record.service, "value": record.value,
         "consumption": record.consumption, "reading_id": record.reading_id, "submitted_at": record.submitted_at,
-    }
-    statement = pg.insert(consumption).values(values)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[consumption.c.account, consumption.c.meter_id, consumption.c.zone, consumption.c.period],
-            set_={k: statement.excluded[k] for k in ("service", "value", "consumption", "reading_id", "submitted_at")},
-            where=consumption.c.submitted_at <= statement.excluded.submitted_at,
-        )
-    )
+    })
 
 
-def consumption_of(session: orm.Session, accounts: list[str]) -> list[domain.ConsumptionRecord]:
-    rows = session.execute(
+def consumption_of(conn: sa.Connection, accounts: list[str]) -> list[domain.ConsumptionRecord]:
+    rows = conn.execute(
         sa.select(consumption).where(consumption.c.account.in_(accounts))
         .order_by(consumption.c.account, consumption.c.period, consumption.c.meter_id, consumption.c.zone)
     ).all()

@@ -18,9 +18,9 @@ def submit_readings(
     now = now or dt.datetime.now(dt.timezone.utc)
     domain.validate_submission(account, inputs, source)
     with uow:
-        previous = storage.previous_values(uow.session, [(r.meter_id, r.zone) for r in inputs])
+        previous = storage.previous_values(uow.connection, [(r.meter_id, r.zone) for r in inputs])
         accepted = domain.accept(account, inputs, source, now, tz, previous)
-        storage.add_readings(uow.session, accepted)
+        storage.add_readings(uow.connection, accepted)
         for reading in accepted:
             uow.publish(READING_SUBMITTED, account, reading_submitted_event(reading), event_id=reading.reading_id)
         uow.commit()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 
 from meters import domain
@@ -24,11 +23,11 @@ readings = sa.Table(
 )
 
 
-def previous_values(session: orm.Session, meter_keys: list[tuple[str, str]]):
+def previous_values(conn: sa.Connection, meter_keys: list[tuple[str, str]]):
     """The latest stored value of each (meter_id, zone), locking nothing."""
     if not meter_keys:
         return {}
-    rows = session.execute(
+    rows = conn.execute(
         sa.select(readings.c.meter_id, readings.c.zone, readings.c.value)
         .distinct(readings.c.meter_id, readings.c.zone)
         .where(sa.tuple_(readings.c.meter_id, readings.c.zone).in_(meter_keys))
@@ -37,8 +36,8 @@ def previous_values(session: orm.Session, meter_keys: list[tuple[str, str]]):
     return {(r.meter_id, r.zone): r.value for r in rows}
 
 
-def add_readings(session: orm.Session, accepted: list[domain.AcceptedReading]) -> None:
-    session.execute(
+def add_readings(conn: sa.Connection, accepted: list[domain.AcceptedReading]) -> None:
+    conn.execute(
         readings.insert(),
         [
             {

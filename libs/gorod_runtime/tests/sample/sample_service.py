@@ -46,6 +46,6 @@ class SampleService(GorodService):
         if behaviour == "fail-unless-env" and os.environ.get("SAMPLE_HEAL") != "1":
             raise RuntimeError("not healed yet")
         with self.uow as uow:
-            uow.session.execute(effects.insert().values(event_id=event.event_id, account=event.account,
+            uow.connection.execute(effects.insert().values(event_id=event.event_id, account=event.account,
                                                         value=event.payload.value))
             uow.commit()
