@@ -5,25 +5,28 @@
 
 - The handler runs as a nameko worker; its UnitOfWork claims the event in the inbox in
   the same transaction as its effect, so a redelivered event has no second effect.
-- An offset is committed only after the handlers of every record up to it returned,
+- An offset is committed only after the handlers of every record before it returned,
   i.e. after their transactions committed.
-- Records of one partition are handled one after another, in order; partitions of one
-  poll are handled concurrently.
+- Each assigned partition has its own green thread handling its records one after
+  another, in order; partitions proceed concurrently. The poll loop only fetches, hands
+  records over, pauses a partition whose backlog is long, and commits finished offsets.
 - Consecutive records of a partition share one database transaction (up to
   GOROD_CONSUMER_BATCH_SIZE), each handler in its own savepoint, so a commit is paid per
   batch rather than per event. A handler that raises in a batch ends the batch there:
   the events before it commit, and it is retried on its own.
-- A handler that raises is retried with backoff; after GOROD_CONSUMER_MAX_ATTEMPTS tries
-  the record goes to `<group>.dlq` (same key and value, error in headers) and the
-  consumer moves on. A record that is not a valid envelope goes there at once.
+- A handler that keeps raising is retried with backoff; after GOROD_CONSUMER_MAX_ATTEMPTS
+  tries the record goes to `<group>.dlq` (same key and value, the error in headers) and
+  the consumer moves on. A record that is not a valid envelope goes there at once.
 """
 from __future__ import annotations
 
+import collections
 import logging
 import time
 
 import eventlet
 from eventlet.event import Event as GreenEvent
+from kafka import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from nameko.extensions import Entrypoint
@@ -34,15 +37,62 @@ from gorod_runtime.uow import BATCH_CONTEXT_KEY, INBOX_CONTEXT_KEY, AlreadyProce
 
 log = logging.getLogger(__name__)
 
-
 STOP_TIMEOUT_S = 10
+BACKLOG_PAUSE = 5000     # records waiting in one partition before its fetching pauses
+BACKLOG_RESUME = 1000
+COMMIT_INTERVAL_S = 0.2
 
 
 def dlq_topic(group: str) -> str:
     return f"{group}.dlq"
 
 
-class Consume(Entrypoint):
+class _Partition:
+    """The records of one assigned partition and the green thread that handles them."""
+
+    def __init__(self, entrypoint: "Consume", tp):
+        self.entrypoint = entrypoint
+        self.tp = tp
+        self.backlog: collections.deque = collections.deque()
+        self.next_offset: int | None = None   # first offset not yet handled: what to commit
+        self.committed: int | None = None
+        self.running = True
+        self._wakeup = GreenEvent()
+        self.thread = entrypoint.container.spawn_managed_thread(self._run, identifier=f"consumer {tp}")
+
+    def add(self, records) -> None:
+        self.backlog.extend(records)
+        if not self._wakeup.ready():
+            self._wakeup.send(None)
+
+    def stop(self) -> None:
+        """Finish the record in hand, then stop; what is left in the backlog is redelivered."""
+        self.running = False
+        if not self._wakeup.ready():
+            self._wakeup.send(None)
+        with eventlet.Timeout(STOP_TIMEOUT_S, False):
+            self.thread.wait()
+        self.thread.kill()
+
+    def _run(self) -> None:
+        batch_size = self.entrypoint.kafka_settings.consumer_batch_size
+        while self.running:
+            if not self.backlog:
+                self._wakeup.wait()
+                self._wakeup = GreenEvent()
+                continue
+            run = [self.backlog[i] for i in range(min(batch_size, len(self.backlog)))]
+            done = self.entrypoint.handle_batch(run) if batch_size > 1 else 0
+            if done == 0:  # the first record failed in a batch, or cannot be read: alone, with retries
+                if not self.entrypoint.handle_record(run[0], lambda: self.running):
+                    return  # stopping while it still fails: not committed, redelivered later
+                done = 1
+            for _ in range(done):
+                self.backlog.popleft()
+            self.next_offset = run[done - 1].offset + 1
+
+
+class Consume(Entrypoint, ConsumerRebalanceListener):
     def __init__(self, topic: str, group: str, **kwargs):
         super().__init__(**kwargs)
         self.topic = topic
@@ -54,13 +104,15 @@ class Consume(Entrypoint):
         self._running = False
         self._thread = None
         self._dlq_producer = None
+        self._partitions: dict = {}
         self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
 
     def start(self):
         self._running = True
         self._consumer = kafka.make_consumer(
-            self.kafka_settings, self.group, [self.topic], client_id=f"{self.container.service_name}-{self.method_name}"
+            self.kafka_settings, self.group, client_id=f"{self.container.service_name}-{self.method_name}"
         )
+        self._consumer.subscribe([self.topic], listener=self)
         self._thread = self.container.spawn_managed_thread(self._loop, identifier=f"consumer {self.group}")
 
     def stop(self):
@@ -75,51 +127,72 @@ class Consume(Entrypoint):
 
     def kill(self):
         self._running = False
+        for partition in self._partitions.values():
+            partition.thread.kill()
         if self._thread is not None:
             self._thread.kill()
 
     # -- the poll loop -----------------------------------------------------------------
 
     def _loop(self):
+        last_commit = 0.0
         try:
             while self._running:
-                batch = self._consumer.poll(timeout_ms=200)
-                if not batch:
-                    continue
-                pile = eventlet.GreenPile()
-                for tp, records in batch.items():
-                    pile.spawn(self._handle_partition, tp, records)
-                offsets = {tp: OffsetAndMetadata(next_offset, "", -1) for tp, next_offset in pile if next_offset is not None}
-                if offsets:
-                    self._commit(offsets)
+                fetched = self._consumer.poll(timeout_ms=100)
+                for tp, records in fetched.items():
+                    partition = self._partitions.get(tp)
+                    if partition is None:
+                        partition = self._partitions[tp] = _Partition(self, tp)
+                    partition.add(records)
+                self._apply_backpressure()
+                if time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
+                    self._commit(list(self._partitions.values()))
+                    last_commit = time.monotonic()
         finally:
+            self._drop(list(self._partitions))
             self._consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
 
-    def _commit(self, offsets):
+    def _apply_backpressure(self):
+        paused = self._consumer.paused()
+        for tp, partition in self._partitions.items():
+            if tp not in paused and len(partition.backlog) > BACKLOG_PAUSE:
+                self._consumer.pause(tp)
+            elif tp in paused and len(partition.backlog) < BACKLOG_RESUME:
+                self._consumer.resume(tp)
+
+    def _commit(self, partitions) -> None:
+        offsets = {p.tp: OffsetAndMetadata(p.next_offset, "", -1)
+                   for p in partitions if p.next_offset is not None and p.next_offset != p.committed}
+        if not offsets:
+            return
         try:
             self._consumer.commit(offsets=offsets)
         except CommitFailedError:
             # The partitions moved to another member; it will redeliver, the inbox dedupes.
             log.warning("offset commit failed after a rebalance; records will be redelivered")
+            return
+        for partition in partitions:
+            partition.committed = partition.next_offset
 
-    def _handle_partition(self, tp, records):
-        """Handle records in order; return the offset to commit (next to read) or None."""
-        next_offset = None
-        position = 0
-        batch_size = self.kafka_settings.consumer_batch_size
-        while position < len(records) and self._running:
-            done = self._handle_batch(records[position:position + batch_size]) if batch_size > 1 else 0
-            if done == 0:  # the first record failed in a batch, or cannot be read: alone, with retries
-                if not self._handle_record(records[position]):
-                    break
-                done = 1
-            position += done
-            next_offset = records[position - 1].offset + 1
-        return tp, next_offset
+    def _drop(self, tps) -> None:
+        """Stop the given partitions' threads and commit what they finished."""
+        dropped = [self._partitions.pop(tp) for tp in tps if tp in self._partitions]
+        for partition in dropped:
+            partition.stop()
+        self._commit(dropped)
 
-    def _handle_batch(self, records) -> int:
+    # ConsumerRebalanceListener: called from poll(), in the loop's green thread.
+    def on_partitions_revoked(self, revoked):
+        self._drop(revoked)
+
+    def on_partitions_assigned(self, assigned):
+        pass
+
+    # -- handling records ----------------------------------------------------------------
+
+    def handle_batch(self, records) -> int:
         """Handle a run of records in one transaction; return how many are done (committed)."""
         parsed = []
         for record in records:
@@ -133,25 +206,30 @@ class Consume(Entrypoint):
         handled = 0
         try:
             for event in parsed:
-                if self._run_handler(event, batch) is not None:
+                if self._run_handler(event, batch) is not None or batch.spoiled:
                     break
                 handled += 1
-            if handled:
-                batch.commit()
-            else:
-                batch.rollback()
         except Exception:
-            log.exception("batch of %d events failed to commit; handling them one by one", handled)
+            log.exception("a batch of %d events failed; handling them again", len(parsed))
             batch.rollback()
+            return 0
+        if handled < len(parsed) and (batch.spoiled or handled == 0):
+            # The failed handler's writes cannot be undone alone: undo all, redo those before it.
+            batch.rollback()
+            return self.handle_batch(records[:handled]) if handled else 0
+        try:
+            batch.commit()
+        except Exception:
+            log.exception("a batch of %d events failed to commit; handling them one by one", handled)
             return 0
         return handled
 
-    def _handle_record(self, record) -> bool:
-        """True when the record is done with (handled, duplicate, or dead-lettered)."""
+    def handle_record(self, record, keep_going) -> bool:
+        """Handle one record with retries; True when it is done (handled, duplicate, or dead-lettered)."""
         try:
             event = parse_envelope(record.value)
         except BadEnvelope as exc:
-            return self._dead_letter(record, str(exc), attempts=0)
+            return self._dead_letter(record, str(exc), 0, keep_going)
         attempts = self.kafka_settings.consumer_max_attempts
         backoff = self.kafka_settings.consumer_retry_backoff_ms / 1000
         error = None
@@ -163,15 +241,15 @@ class Consume(Entrypoint):
             log.warning("handler %s failed on event %s (attempt %d/%d): %r",
                         self.method_name, event.event_id, attempt, attempts, error)
             if attempt < attempts:
-                self._sleep(min(30.0, backoff * 2 ** (attempt - 1)))
-                if not self._running:
-                    return False  # not committed: redelivered after restart
-        return self._dead_letter(record, repr(error), attempts=attempts)
+                self._sleep(min(30.0, backoff * 2 ** (attempt - 1)), keep_going)
+                if not keep_going():
+                    return False
+        return self._dead_letter(record, repr(error), attempts, keep_going)
 
-    def _sleep(self, seconds: float) -> None:
+    def _sleep(self, seconds: float, keep_going) -> None:
         """Sleep, but wake within 0.1 s of a stop."""
         deadline = time.monotonic() + seconds
-        while self._running and time.monotonic() < deadline:
+        while keep_going() and time.monotonic() < deadline:
             eventlet.sleep(min(0.1, deadline - time.monotonic()))
 
     def _run_handler(self, event, batch: Batch | None = None):
@@ -193,7 +271,7 @@ class Consume(Entrypoint):
         self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
         return done.wait()
 
-    def _dead_letter(self, record, reason: str, attempts: int) -> bool:
+    def _dead_letter(self, record, reason: str, attempts: int, keep_going) -> bool:
         if self._dlq_producer is None:
             self._dlq_producer = kafka.make_producer(self.kafka_settings, client_id=f"{self.group}-dlq")
         headers = [
@@ -203,13 +281,14 @@ class Consume(Entrypoint):
         ]
         while True:
             try:
-                self._dlq_producer.send(dlq_topic(self.group), key=record.key, value=record.value, headers=headers).get(timeout=30)
+                self._dlq_producer.send(dlq_topic(self.group), key=record.key, value=record.value,
+                                        headers=headers).get(timeout=30)
                 break
             except KafkaError:
                 log.exception("cannot write to %s; retrying", dlq_topic(self.group))
-                if not self._running:
+                if not keep_going():
                     return False
-                self._sleep(1)
+                self._sleep(1, keep_going)
         metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "dead_lettered").inc()
         log.error("record %s/%s/%s sent to %s after %d attempts: %s",
                   record.topic, record.partition, record.offset, dlq_topic(self.group), attempts, reason)

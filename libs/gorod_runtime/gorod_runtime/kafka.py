@@ -26,16 +26,16 @@ def make_producer(settings: KafkaSettings, client_id: str = "gorod") -> KafkaPro
     )
 
 
-def make_consumer(settings: KafkaSettings, group: str, topics: list[str], client_id: str = "gorod") -> KafkaConsumer:
-    """Manual commits only: the consumer entrypoint commits after the handler's transaction."""
+def make_consumer(settings: KafkaSettings, group: str, client_id: str = "gorod") -> KafkaConsumer:
+    """Manual commits only: the consumer entrypoint commits after the handler's transaction.
+    The caller subscribes (with its rebalance listener)."""
     return KafkaConsumer(
-        *topics,
         bootstrap_servers=settings.bootstrap_servers,
         client_id=client_id,
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        max_poll_records=4000,
+        max_poll_records=2000,
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         max_poll_interval_ms=settings.max_poll_interval_ms,

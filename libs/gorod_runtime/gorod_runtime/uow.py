@@ -11,8 +11,10 @@ group already processed it, `AlreadyProcessed` is raised and the consumer treats
 record as done.
 
 A consumer may run several events in one database transaction (a batch): then each
-handler's block is a savepoint inside it, `commit()` releases the savepoint, and the
-consumer commits the transaction once for the batch, before it commits the offsets.
+handler's block works inside that transaction, `commit()` only writes its outbox rows,
+and the consumer commits once for the batch, before it commits the offsets. A handler
+that leaves its block without committing spoils the batch: the consumer rolls it back
+and handles those events again one at a time.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ class UnitOfWork:
         self._outbox = []
         if self._batch is not None:
             self.connection = self._batch.connection
-            self._transaction = self.connection.begin_nested()
+            self._transaction = self._batch
         else:
             self.connection = self._engine.connect()
             self._transaction = self.connection.begin()
@@ -63,7 +65,9 @@ class UnitOfWork:
 
     def __exit__(self, *exc_info) -> None:
         try:
-            if self._transaction is not None and self._transaction.is_active:
+            if self._transaction is self._batch and self._batch is not None:
+                self._batch.spoil_unless_committed(self)
+            elif self._transaction is not None and self._transaction.is_active:
                 self._transaction.rollback()
         finally:
             self._release()
@@ -77,7 +81,10 @@ class UnitOfWork:
     def _claim_inbox(self, group: str, event_id: str) -> None:
         # The primary key makes a concurrent duplicate wait for the first one's outcome.
         if self.connection.execute(_CLAIM, {"group": group, "event_id": event_id}).first() is None:
-            self._transaction.rollback()
+            if self._batch is None:
+                self._transaction.rollback()
+            else:
+                self._batch.committed.add(self)  # nothing was written for it
             self._release()
             raise AlreadyProcessed(event_id)
 
@@ -97,11 +104,17 @@ class UnitOfWork:
         if self._outbox:
             self.connection.execute(db.outbox.insert(), self._outbox)
             self._outbox = []
-        self._transaction.commit()
+        if self._batch is not None:
+            self._batch.committed.add(self)
+        else:
+            self._transaction.commit()
 
     def rollback(self) -> None:
         self._outbox = []
-        self._transaction.rollback()
+        if self._batch is not None:
+            self._batch.spoiled = True
+        else:
+            self._transaction.rollback()
 
     def ping(self) -> bool:
         """True when the database answers; used by the health check."""
@@ -119,6 +132,12 @@ class Batch:
     def __init__(self, engine: sa.Engine):
         self.connection = engine.connect()
         self._transaction = self.connection.begin()
+        self.committed: set = set()   # units of work that committed their part
+        self.spoiled = False          # a unit of work left uncommitted: the batch must roll back
+
+    def spoil_unless_committed(self, uow) -> None:
+        if uow not in self.committed:
+            self.spoiled = True
 
     def commit(self) -> None:
         try:

@@ -124,3 +124,15 @@ def test_a_poison_event_goes_to_the_dlq_and_later_events_are_processed(
     assert b"poison event" in headers[0]["gorod-error"]
     assert letters[1].value == b"not an envelope at all"
     assert headers[1]["gorod-attempts"] == b"0"
+
+
+def test_a_failure_inside_a_batch_keeps_every_effect_once_and_in_order(sample, sample_db, producer, topic_and_group):
+    topic, _ = topic_and_group
+    sample(GOROD_CONSUMER_BATCH_SIZE="50")
+    behaviours = ["ok"] * 30
+    behaviours[9], behaviours[19], behaviours[25] = "fail:1", "skip", "poison"
+    for i, behaviour in enumerate(behaviours):
+        producer.send(topic, key=b"600", value=envelope("600", behaviour, value=str(i)))
+    producer.flush()
+    wait_until(lambda: any(r[2] == "29" for r in effects(sample_db)), timeout=30, message="the last event")
+    assert [int(r[2]) for r in effects(sample_db)] == [i for i in range(30) if i not in (19, 25)]

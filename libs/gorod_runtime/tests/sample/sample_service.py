@@ -5,6 +5,7 @@ The payload's `source` field tells the handler how to behave:
   "fail:N"          raise on the first N attempts in this process, then record
   "poison"          always raise
   "fail-unless-env" raise unless SAMPLE_HEAL=1 (a fix deployed by a restart)
+  "skip"            write, then leave the unit of work without committing (nothing kept)
 """
 from __future__ import annotations
 
@@ -47,5 +48,6 @@ class SampleService(GorodService):
             raise RuntimeError("not healed yet")
         with self.uow as uow:
             uow.connection.execute(effects.insert().values(event_id=event.event_id, account=event.account,
-                                                        value=event.payload.value))
-            uow.commit()
+                                                           value=event.payload.value))
+            if behaviour != "skip":
+                uow.commit()
