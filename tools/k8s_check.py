@@ -898,6 +898,8 @@ def _check_security(label: str, pod_sc: dict, sc: dict):
         yield f"{label} is privileged"
     if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
         yield f"{label} does not drop all capabilities"
+    if (effective("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
+        yield f"{label} does not set seccompProfile RuntimeDefault (Pod Security Standard restricted)"
 
 
 def _check_probes(res: Res, label: str, container: dict, ports: dict):
