@@ -13,9 +13,8 @@ import dataclasses
 import time
 
 import sqlalchemy as sa
-from kafka import KafkaConsumer
-
 from common import arguments, broker, database, emit, postgres, service
+from kafka import KafkaConsumer
 
 from gorod.events.v1 import meters_pb2
 from gorod_runtime import db, events, kafka

@@ -11,7 +11,6 @@ import sys
 import time
 
 import grpc
-
 from common import arguments, broker, database, emit, percentile, postgres, service
 
 from gorod.identity.v1 import identity_pb2, identity_pb2_grpc

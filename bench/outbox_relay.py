@@ -11,7 +11,6 @@ import dataclasses
 import time
 
 import sqlalchemy as sa
-
 from common import arguments, broker, database, emit, postgres
 
 from gorod.events.v1 import meters_pb2

@@ -32,8 +32,9 @@ def say(message: str) -> None:
 
 
 def wait_healthy(env: dict[str, str], honcho: subprocess.Popen, timeout: float = 90.0) -> None:
-    import grpc
     import urllib.request
+
+    import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     deadline = time.monotonic() + timeout

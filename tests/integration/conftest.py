@@ -47,11 +47,11 @@ def suite(make_database_module, start_service_module, tmp_path_factory):
     port = devinfra.free_port()
     env = dict(os.environ, GOROD_GATEWAY_PORT=str(port), GOROD_GATEWAY_WORKERS="1")
     env.update({f"GOROD_{name.upper()}_ADDR": s.address for name, s in services.items()})
-    log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "ab")
-    gateway = subprocess.Popen(
-        [str(pathlib.Path(sys.executable).parent / "gunicorn"), "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(tmp_path_factory.mktemp("gateway") / "gateway.log", "ab") as log:
+        gateway = subprocess.Popen(
+            [str(pathlib.Path(sys.executable).parent / "gunicorn"), "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -50,7 +50,7 @@ def dlq_topic(group: str) -> str:
 class _Partition:
     """The records of one assigned partition and the green thread that handles them."""
 
-    def __init__(self, entrypoint: "Consume", tp):
+    def __init__(self, entrypoint: Consume, tp):
         self.entrypoint = entrypoint
         self.tp = tp
         self.backlog: collections.deque = collections.deque()

@@ -5,8 +5,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from google.protobuf import any_pb2, message
-from google.protobuf import symbol_database
+from google.protobuf import any_pb2, message, symbol_database
 
 from gorod.events.v1 import envelope_pb2
 
@@ -43,7 +42,7 @@ def build_envelope(
         account=account,
         correlation_id=correlation_id,
     )
-    envelope.occurred_at.FromDatetime(occurred_at or dt.datetime.now(dt.timezone.utc))
+    envelope.occurred_at.FromDatetime(occurred_at or dt.datetime.now(dt.UTC))
     packed = any_pb2.Any()
     packed.Pack(payload, type_url_prefix="type.gorod.ru/")
     envelope.payload.CopyFrom(packed)
@@ -73,7 +72,7 @@ def parse_envelope(data: bytes) -> Event:
     return Event(
         event_id=envelope.event_id,
         event_type=envelope.event_type,
-        occurred_at=envelope.occurred_at.ToDatetime(tzinfo=dt.timezone.utc),
+        occurred_at=envelope.occurred_at.ToDatetime(tzinfo=dt.UTC),
         producer=envelope.producer,
         account=envelope.account,
         correlation_id=envelope.correlation_id,

@@ -8,6 +8,7 @@ The per-request deadline watcher polls every 1 ms in nameko-grpc; here it is one
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import select
 import socket
@@ -46,10 +47,8 @@ class _Waker:
     def wake(self):
         if not self._pending:
             self._pending = True
-            try:
+            with contextlib.suppress(OSError):  # a full pipe already wakes the loop
                 self._writer.send(b"\0")
-            except (BlockingIOError, OSError):
-                pass
 
     def drain(self):
         self._pending = False

@@ -1,6 +1,8 @@
 """kafka-python clients configured the one way Gorod uses them."""
 from __future__ import annotations
 
+import contextlib
+
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -49,9 +51,7 @@ def ensure_topics(bootstrap_servers: str, topics, partitions: int = DEFAULT_PART
         existing = set(admin.list_topics())
         missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process made it first
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()

@@ -39,7 +39,7 @@ class WorkerMetrics(DependencyProvider):
         )
 
 
-def serve(port: int, host: str = "0.0.0.0") -> None:
+def serve(port: int, host: str) -> None:
     """Expose /metrics on `port` (0 turns it off)."""
     if port:
         start_http_server(port, addr=host)

@@ -19,27 +19,27 @@ class Period:
             raise ValueError(f"not a period: {self.year}-{self.month}")
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         match = _PERIOD.match(text or "")
         if not match:
             raise ValueError(f"not a period (YYYY-MM): {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def of(cls, instant: dt.datetime, tz: str) -> "Period":
+    def of(cls, instant: dt.datetime, tz: str) -> Period:
         """The period an instant falls in, in zone `tz`."""
         local = instant.astimezone(zoneinfo.ZoneInfo(tz))
         return cls(local.year, local.month)
 
     @classmethod
-    def of_date(cls, day: dt.date) -> "Period":
+    def of_date(cls, day: dt.date) -> Period:
         return cls(day.year, day.month)
 
     @property
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month, 1)
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         return Period(self.year + self.month // 12, self.month % 12 + 1)
 
     def __str__(self) -> str:

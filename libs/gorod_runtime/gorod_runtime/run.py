@@ -6,8 +6,9 @@ workers finish, consumers commit what they finished.
 """
 from __future__ import annotations
 
-import gorod_runtime  # noqa: F401  (quietens eventlet's import warning)
 import eventlet  # noqa: E402
+
+import gorod_runtime  # noqa: F401  (quietens eventlet's import warning)
 
 eventlet.monkey_patch()  # before anything else imports socket, threading or time
 
@@ -56,7 +57,7 @@ def main(argv: list[str]) -> int:
     logs.configure(name, settings.log_level)
     config.setup({"GOROD": settings, "max_workers": settings.max_workers})
     try:
-        metrics.serve(settings.metrics_port)
+        metrics.serve(settings.metrics_port, settings.grpc_host)
     except OSError as exc:
         print(f"gorod-{name}: cannot serve metrics on port {settings.metrics_port}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -115,11 +115,11 @@ class ServiceProcess:
     def address(self) -> str:
         return f"127.0.0.1:{self.grpc_port}"
 
-    def start(self, wait: bool = True) -> "ServiceProcess":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gorod_runtime.run", self.path], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+    def start(self, wait: bool = True) -> ServiceProcess:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gorod_runtime.run", self.path], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         if wait:
             self.wait_serving()
         return self

@@ -42,7 +42,7 @@ class AlreadyProcessed(Exception):
 
 class UnitOfWork:
     def __init__(self, engine: sa.Engine, producer: str, inbox: tuple[str, str] | None = None,
-                 batch: "Batch | None" = None):
+                 batch: Batch | None = None):
         self._engine = engine
         self.producer = producer
         self.inbox = inbox  # (consumer_group, event_id) when handling an event
@@ -51,7 +51,7 @@ class UnitOfWork:
         self._transaction = None
         self._outbox: list[dict] = []
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self._outbox = []
         if self._batch is not None:
             self.connection = self._batch.connection

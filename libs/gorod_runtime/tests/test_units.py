@@ -35,7 +35,7 @@ def test_defaults_are_per_service():
 
 def test_period_of_an_instant_is_taken_in_the_region_zone():
     # 31 Oct 2026 20:00 UTC is already 1 Nov 03:00 in Barnaul (UTC+7).
-    instant = dt.datetime(2026, 10, 31, 20, 0, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2026, 10, 31, 20, 0, tzinfo=dt.UTC)
     assert Period.of(instant, "Asia/Barnaul") == Period(2026, 11)
     assert Period.of(instant, "Europe/Moscow") == Period(2026, 10)
 
@@ -51,7 +51,7 @@ def test_period_parse_next_and_text():
 
 def test_envelope_round_trip_keeps_every_field():
     payload = payments_pb2.PaymentPosted(payment_id="p1", account="100", amount_kopecks=345678)
-    occurred = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+    occurred = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
     envelope = events.build_envelope("payments.payment-posted.v1", "payments", "100", payload,
                                      correlation_id="req-1", occurred_at=occurred)
     event = events.parse_envelope(envelope.SerializeToString())

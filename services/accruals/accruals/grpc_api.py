@@ -1,9 +1,9 @@
 """Proto <-> domain mapping for the accruals gRPC API."""
 from __future__ import annotations
 
+from accruals import domain
 from gorod.accruals.v1 import accruals_pb2
 from gorod_runtime.errors import DomainError
-from accruals import domain
 
 MAX_ACCOUNTS_PER_CALL = 1000
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from accruals import domain, storage
 from gorod.events.v1 import meters_pb2 as meter_events
 from gorod_runtime.uow import UnitOfWork
-from accruals import domain, storage
 
 
 def record_reading(uow: UnitOfWork, event: meter_events.ReadingSubmitted) -> None:
@@ -15,7 +15,7 @@ def record_reading(uow: UnitOfWork, event: meter_events.ReadingSubmitted) -> Non
         account=event.account, meter_id=event.meter_id, zone=event.zone,
         period=domain.Period(event.period.year, event.period.month), service=event.service,
         value=Decimal(event.value), consumption=Decimal(event.consumption) if event.consumption else None,
-        reading_id=event.reading_id, submitted_at=event.submitted_at.ToDatetime(tzinfo=dt.timezone.utc),
+        reading_id=event.reading_id, submitted_at=event.submitted_at.ToDatetime(tzinfo=dt.UTC),
     )
     with uow:
         storage.record_consumption(uow.connection, record)

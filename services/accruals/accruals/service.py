@@ -1,13 +1,13 @@
 """The accruals nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+from accruals import grpc_api, handlers
 from gorod.accruals.v1 import accruals_pb2_grpc
 from gorod_runtime.consumer import consume
 from gorod_runtime.events import Event
 from gorod_runtime.grpc import Grpc
 from gorod_runtime.outbox import OutboxRelayRunner
 from gorod_runtime.service import GorodService
-from accruals import grpc_api, handlers
 
 grpc = Grpc.implementing(accruals_pb2_grpc.AccrualsServiceStub)
 

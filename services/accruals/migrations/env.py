@@ -1,6 +1,6 @@
 from alembic import context
 
-from gorod_runtime.db import run_migrations
 from accruals.storage import metadata
+from gorod_runtime.db import run_migrations
 
 run_migrations(context, metadata)

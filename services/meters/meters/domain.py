@@ -79,7 +79,7 @@ def accept(
     submission_id = str(uuid.uuid4())
     period = Period.of(now, tz)
     accepted = []
-    for reading, value in zip(inputs, values):
+    for reading, value in zip(inputs, values, strict=True):
         before = previous.get((reading.meter_id, reading.zone))
         accepted.append(
             AcceptedReading(

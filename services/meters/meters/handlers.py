@@ -15,7 +15,7 @@ def submit_readings(
     now: dt.datetime | None = None,
 ) -> list[domain.AcceptedReading]:
     """Store the readings and their events in one transaction."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     domain.validate_submission(account, inputs, source)
     with uow:
         previous = storage.previous_values(uow.connection, [(r.meter_id, r.zone) for r in inputs])

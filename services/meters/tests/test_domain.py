@@ -8,7 +8,7 @@ from gorod_runtime.errors import DomainError
 from gorod_runtime.period import Period
 from meters import domain
 
-NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
 def accept(inputs, previous=None, source="cabinet", account="100234567"):
