@@ -66,14 +66,19 @@ CNPG_APP_KEYS = {"username", "password", "dbname", "host", "port", "uri", "jdbc-
 CNPG_DEFAULT_MAX_CONNECTIONS = 100
 # Connections kept free in every database for the operator, superuser, monitoring, migrations.
 DB_CONNECTION_HEADROOM = 10
-# SQLAlchemy pool of the service kit: pool_size plus max_overflow = pool_size (gorod_runtime.db).
+# SQLAlchemy pool of the service kit: pool_size plus max_overflow = pool_size (gorod_runtime.db);
+# the outbox relay has its own engine with pool_size 1 (2 connections) unless GOROD_RELAY_ENABLED
+# is false.
 CONNECTIONS_PER_POOL_SLOT = 2
 DEFAULT_DB_POOL_SIZE = 10
-# Port name -> (listen host variable, port variable) as read by the service kit and the gateway.
+RELAY_CONNECTIONS = 2
+_FALSE = {"false", "0", "no", "off", "n", "f"}
+# Command marker -> port name -> (listen host variable, port variable), as the service kit
+# (gorod_runtime.settings) and the gateway (gateway/gunicorn.conf.py) read them.
 PORT_SETTINGS = {
-    "grpc": ("GOROD_GRPC_HOST", "GOROD_GRPC_PORT"),
-    "metrics": (None, "GOROD_METRICS_PORT"),
-    "http": ("GOROD_GATEWAY_HOST", "GOROD_GATEWAY_PORT"),
+    "gorod_runtime.run": {"grpc": ("GOROD_GRPC_HOST", "GOROD_GRPC_PORT"),
+                          "metrics": (None, "GOROD_METRICS_PORT")},
+    "gateway.wsgi": {"http": ("GOROD_GATEWAY_HOST", "GOROD_GATEWAY_PORT")},
 }
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -929,8 +934,9 @@ def _check_probes(res: Res, label: str, container: dict, ports: dict):
 
 
 def _check_listen_settings(label: str, container: dict, ports: dict, env: Env):
-    """The process must listen where the named ports say, on all interfaces."""
-    for port_name, (host_var, port_var) in PORT_SETTINGS.items():
+    """A Gorod process must listen where the named ports say, on all interfaces."""
+    settings = next((table for marker, table in PORT_SETTINGS.items() if marker in _command(container)), {})
+    for port_name, (host_var, port_var) in settings.items():
         if port_name not in ports:
             if env.get(port_var) is not None and port_var in env.values:
                 yield f"{label} sets {port_var} but declares no port named {port_name}"
@@ -1108,8 +1114,8 @@ def check_references(resources: list[Res], ctx: Context):
             continue
         meta, pod = templates[0]
         external = set()
-        for annotations in (res.obj["metadata"].get("annotations") or {}, meta.get("annotations") or {}):
-            external |= {s.strip() for s in annotations.get(EXTERNAL_SECRETS_ANNOTATION, "").split(",") if s.strip()}
+        for notes in (res.obj["metadata"].get("annotations") or {}, meta.get("annotations") or {}):
+            external |= {s.strip() for s in notes.get(EXTERNAL_SECRETS_ANNOTATION, "").split(",") if s.strip()}
         for ref in _config_refs(pod):
             name = ref["holder"].get("name")
             if ref["optional"]:
@@ -1169,7 +1175,7 @@ def check_gateway_upstreams(resources: list[Res], ctx: Context):
         for _, pod in _pod_templates(res.obj):
             for container in pod.get("containers") or []:
                 env = Env(container, configmaps, res.namespace)
-                is_gateway = "gateway.app" in _command(container)
+                is_gateway = "gateway.wsgi" in _command(container)
                 if is_gateway:
                     for service in suite:
                         var = f"GOROD_{service.upper()}_ADDR"
@@ -1277,16 +1283,19 @@ def check_kafka(resources: list[Res], ctx: Context):
             yield f"{res.ref}: needs at least 3 brokers for replication 3 (has {brokers})"
     if kafkas:
         configmaps = _configmaps(resources)
+        wrong: dict[str, list[str]] = {}
         for res in resources:
             for _, pod in _pod_templates(res.obj):
                 for container in pod.get("containers") or []:
                     value = Env(container, configmaps, res.namespace).get("KAFKA_BOOTSTRAP_SERVERS")
-                    if value is None:
-                        continue
-                    for address in value.split(","):
-                        problem = _strimzi_address_problem(address.strip(), res.namespace, kafkas)
+                    for address in (value or "").split(","):
+                        problem = address.strip() and _strimzi_address_problem(address.strip(), res.namespace, kafkas)
                         if problem:
-                            yield f"{res.ref}: KAFKA_BOOTSTRAP_SERVERS {address.strip()!r}: {problem}"
+                            users = wrong.setdefault(f"KAFKA_BOOTSTRAP_SERVERS {address.strip()!r}: {problem}", [])
+                            if res.ref not in users:
+                                users.append(res.ref)
+        for problem, users in wrong.items():
+            yield f"{problem} (used by {', '.join(users)})"
 
 
 def _strimzi_address_problem(address: str, namespace: str, kafkas: dict) -> str | None:
@@ -1336,9 +1345,13 @@ def check_database_connections(resources: list[Res], ctx: Context):
                     key = (res.namespace, secret[: -len("-app")])
                     if key not in clusters:
                         continue
-                    pool = _int(Env(container, configmaps, res.namespace).get("GOROD_DB_POOL_SIZE") or "") \
-                        or DEFAULT_DB_POOL_SIZE
-                    demand.setdefault(key, []).append((f"{res.ref} {pods} pods", pods * CONNECTIONS_PER_POOL_SLOT * pool))
+                    env_values = Env(container, configmaps, res.namespace)
+                    pool = _int(env_values.get("GOROD_DB_POOL_SIZE") or "") or DEFAULT_DB_POOL_SIZE
+                    per_pod = CONNECTIONS_PER_POOL_SLOT * pool
+                    if "gorod_runtime.run" in _command(container) and \
+                            (env_values.get("GOROD_RELAY_ENABLED") or "true").lower() not in _FALSE:
+                        per_pod += RELAY_CONNECTIONS
+                    demand.setdefault(key, []).append((f"{res.ref} {pods} pods", pods * per_pod))
     for key, users in sorted(demand.items()):
         cluster = clusters[key]
         parameters = ((cluster.obj.get("spec") or {}).get("postgresql") or {}).get("parameters") or {}
@@ -1361,18 +1374,29 @@ def find_kustomizations(root: pathlib.Path) -> list[pathlib.Path]:
     return sorted(found)
 
 
-def _included_dirs(kdirs: list[pathlib.Path]) -> set[pathlib.Path]:
-    included = set()
+def _references(kdirs: list[pathlib.Path]) -> tuple[set[pathlib.Path], set[pathlib.Path]]:
+    """Directories included by another kustomization, and every file a kustomization names."""
+    included, files = set(), set()
     for directory in kdirs:
+        kfile = kustomization_file(directory)
+        files.add(kfile.resolve())
         try:
-            spec = _load_kustomization(kustomization_file(directory))
+            spec = _load_kustomization(kfile)
         except RenderError:
             continue
-        for entry in spec.get("resources") or []:
-            path = directory / str(entry)
+        named = [str(e) for e in spec.get("resources") or []]
+        named += [str(e) for e in spec.get("patchesStrategicMerge") or []]
+        named += [e["path"] for e in spec.get("patches") or [] if isinstance(e, dict) and "path" in e]
+        for generator in spec.get("configMapGenerator") or []:
+            named += list(generator.get("envs") or []) + ([generator["env"]] if generator.get("env") else [])
+            named += [str(f).rpartition("=")[2] for f in generator.get("files") or []]
+        for entry in named:
+            path = (directory / entry).resolve()
             if path.is_dir():
-                included.add(path.resolve())
-    return included
+                included.add(path)
+            elif path.is_file():
+                files.add(path)
+    return included, files
 
 
 def run_checks(root: pathlib.Path, repo: pathlib.Path) -> tuple[dict[str, list[str]], dict[str, int]]:
@@ -1381,7 +1405,7 @@ def run_checks(root: pathlib.Path, repo: pathlib.Path) -> tuple[dict[str, list[s
     problems: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
     kdirs = find_kustomizations(root)
-    included = _included_dirs(kdirs)
+    included, named_files = _references(kdirs)
     for directory in kdirs:
         name = rel(directory)
         try:
@@ -1399,7 +1423,7 @@ def run_checks(root: pathlib.Path, repo: pathlib.Path) -> tuple[dict[str, list[s
                 if name not in problems[problem]:
                     problems[problem].append(name)
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix in (".yaml", ".yml", ".env") and path.resolve() not in ctx.used_files:
+        if path.suffix in (".yaml", ".yml", ".env") and path.resolve() not in ctx.used_files | named_files:
             if path.suffix != ".env":
                 try:
                     _load_all(path)

@@ -2,7 +2,7 @@
 # Default command of a Gorod image: start the component named by GOROD_SERVICE.
 set -eu
 case "${GOROD_SERVICE:?GOROD_SERVICE is not set}" in
-  gateway)  exec gunicorn -c gateway/gunicorn.conf.py 'gateway.app:create_app()' ;;
+  gateway)  exec gunicorn -c gateway/gunicorn.conf.py gateway.wsgi:app ;;
   identity) exec python -m gorod_runtime.run identity.service:IdentityService ;;
   accruals) exec python -m gorod_runtime.run accruals.service:AccrualsService ;;
   meters)   exec python -m gorod_runtime.run meters.service:MetersService ;;
