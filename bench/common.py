@@ -100,7 +100,7 @@ def service(path: str, db_url: str, kafka_bootstrap: str, **env):
 
     extra_path = str(ROOT / "libs" / "gorod_runtime" / "tests")
     env.setdefault("PYTHONPATH", extra_path + os.pathsep + os.pathsep.join(sys.path))
-    env.setdefault("GOROD_LOG_LEVEL", "WARNING")
+    env.setdefault("GOROD_LOG_LEVEL", os.environ.get("GOROD_LOG_LEVEL", "WARNING"))
     with tempfile.TemporaryDirectory() as tmp:
         process = ServiceProcess(path, service_env(db_url, kafka_bootstrap, **env), pathlib.Path(tmp) / "service.log")
         process.start()

@@ -65,7 +65,7 @@ def main() -> None:
             with engine.connect() as conn:
                 return conn.execute(sa.select(sa.func.count()).select_from(db.inbox)).scalar()
 
-        with service("accruals.service:AccrualsService", url, bootstrap, GOROD_LOG_LEVEL="WARNING"):
+        with service("accruals.service:AccrualsService", url, bootstrap):
             deadline = time.monotonic() + 600
             while handled() < count and time.monotonic() < deadline:
                 time.sleep(0.5)

@@ -88,7 +88,7 @@ def run() -> int:
             broker = devinfra.Tansu(port=port, log_path=RUN_DIR / "tansu.log").start()
             stack.append(broker)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-        kafka.ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], kafka.TOPICS)
+        kafka.ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], kafka.TOPICS + kafka.DEAD_LETTER_TOPICS)
         for service in SERVICES:
             migrate(service, database_url_for(server_url, f"gorod_{service}"), create=True)
         say("databases migrated; starting the services")

@@ -9,11 +9,15 @@
   i.e. after their transactions committed.
 - Each assigned partition has its own green thread handling its records one after
   another, in order; partitions proceed concurrently. The poll loop only fetches, hands
-  records over, pauses a partition whose backlog is long, and commits finished offsets.
+  records over and commits finished offsets; while many records wait it stops fetching,
+  but polls at least every third of max.poll.interval.ms to stay in the group.
+  (kafka-python 3.0's pause/resume loses the parked records of a resumed partition
+  against Tansu, so the kit does not pause partitions.)
 - Consecutive records of a partition share one database transaction (up to
-  GOROD_CONSUMER_BATCH_SIZE), each handler in its own savepoint, so a commit is paid per
-  batch rather than per event. A handler that raises in a batch ends the batch there:
-  the events before it commit, and it is retried on its own.
+  GOROD_CONSUMER_BATCH_SIZE), so a commit is paid per batch rather than per event. A
+  handler that raises, or leaves its unit of work uncommitted, spoils the batch: it is
+  rolled back, the events before the failed one are redone as a batch, and the failed
+  one is retried on its own.
 - A handler that keeps raising is retried with backoff; after GOROD_CONSUMER_MAX_ATTEMPTS
   tries the record goes to `<group>.dlq` (same key and value, the error in headers) and
   the consumer moves on. A record that is not a valid envelope goes there at once.
@@ -25,22 +29,24 @@ import logging
 import time
 
 import eventlet
+import sqlalchemy as sa
 from eventlet.event import Event as GreenEvent
 from kafka import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from nameko.extensions import Entrypoint
+from sqlalchemy import exc as sa_exc
 
-from gorod_runtime import kafka, metrics
+from gorod_runtime import db, kafka, metrics
 from gorod_runtime.events import BadEnvelope, parse_envelope
 from gorod_runtime.uow import BATCH_CONTEXT_KEY, INBOX_CONTEXT_KEY, AlreadyProcessed, Batch, Database
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 10
-BACKLOG_PAUSE = 5000     # records waiting in one partition before its fetching pauses
-BACKLOG_RESUME = 1000
+MAX_BACKLOG = 10_000     # records waiting in memory before the loop stops fetching
 COMMIT_INTERVAL_S = 0.2
+PRUNE_INTERVAL_S = 600
 
 
 def dlq_topic(group: str) -> str:
@@ -62,17 +68,11 @@ class _Partition:
 
     def add(self, records) -> None:
         self.backlog.extend(records)
-        if not self._wakeup.ready():
-            self._wakeup.send(None)
+        self.wake()
 
-    def stop(self) -> None:
-        """Finish the record in hand, then stop; what is left in the backlog is redelivered."""
-        self.running = False
+    def wake(self) -> None:
         if not self._wakeup.ready():
             self._wakeup.send(None)
-        with eventlet.Timeout(STOP_TIMEOUT_S, False):
-            self.thread.wait()
-        self.thread.kill()
 
     def _run(self) -> None:
         batch_size = self.entrypoint.kafka_settings.consumer_batch_size
@@ -135,60 +135,78 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
     # -- the poll loop -----------------------------------------------------------------
 
     def _loop(self):
-        last_commit = 0.0
+        last_commit = last_poll = last_prune = 0.0
+        keep_membership_s = self.kafka_settings.max_poll_interval_ms / 1000 / 3
         try:
             while self._running:
-                fetched = self._consumer.poll(timeout_ms=100)
-                for tp, records in fetched.items():
-                    partition = self._partitions.get(tp)
-                    if partition is None:
-                        partition = self._partitions[tp] = _Partition(self, tp)
-                    partition.add(records)
-                self._apply_backpressure()
+                backlog = sum(len(p.backlog) for p in self._partitions.values())
+                if backlog < MAX_BACKLOG or time.monotonic() - last_poll > keep_membership_s:
+                    fetched = self._consumer.poll(timeout_ms=100)
+                    last_poll = time.monotonic()
+                    for tp, records in fetched.items():
+                        partition = self._partitions.get(tp)
+                        if partition is None:
+                            partition = self._partitions[tp] = _Partition(self, tp)
+                        partition.add(records)
+                else:
+                    eventlet.sleep(0.05)
                 if time.monotonic() - last_commit >= COMMIT_INTERVAL_S:
                     self._commit(list(self._partitions.values()))
                     last_commit = time.monotonic()
+                if time.monotonic() - last_prune >= PRUNE_INTERVAL_S:
+                    self._prune_inbox()
+                    last_prune = time.monotonic()
         finally:
             self._drop(list(self._partitions))
             self._consumer.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=5)
 
-    def _apply_backpressure(self):
-        paused = self._consumer.paused()
-        for tp, partition in self._partitions.items():
-            if tp not in paused and len(partition.backlog) > BACKLOG_PAUSE:
-                self._consumer.pause(tp)
-            elif tp in paused and len(partition.backlog) < BACKLOG_RESUME:
-                self._consumer.resume(tp)
+    def _prune_inbox(self) -> None:
+        """Forget events older than any redelivery could be (the topic's retention and more)."""
+        days = self.kafka_settings.inbox_retention_days
+        try:
+            with self._database.engine.begin() as conn:
+                conn.execute(sa.delete(db.inbox).where(
+                    db.inbox.c.consumer_group == self.group,
+                    db.inbox.c.processed_at < sa.func.now() - sa.func.make_interval(0, 0, 0, days),
+                ))
+        except sa_exc.DBAPIError:
+            log.warning("could not prune the inbox of %s; will try again", self.group)
 
     def _commit(self, partitions) -> None:
-        offsets = {p.tp: OffsetAndMetadata(p.next_offset, "", -1)
-                   for p in partitions if p.next_offset is not None and p.next_offset != p.committed}
-        if not offsets:
+        sent = {p: p.next_offset for p in partitions if p.next_offset is not None and p.next_offset != p.committed}
+        if not sent:
             return
         try:
-            self._consumer.commit(offsets=offsets)
+            self._consumer.commit(offsets={p.tp: OffsetAndMetadata(offset, "", -1) for p, offset in sent.items()})
         except CommitFailedError:
             # The partitions moved to another member; it will redeliver, the inbox dedupes.
             log.warning("offset commit failed after a rebalance; records will be redelivered")
             return
-        for partition in partitions:
-            partition.committed = partition.next_offset
+        for partition, offset in sent.items():  # the handlers may have moved on during the commit
+            partition.committed = offset
 
     def _drop(self, tps) -> None:
-        """Stop the given partitions' threads and commit what they finished."""
+        """Stop the given partitions' threads together and commit what they finished."""
         dropped = [self._partitions.pop(tp) for tp in tps if tp in self._partitions]
         for partition in dropped:
-            partition.stop()
+            partition.running = False
+            partition.wake()
+        with eventlet.Timeout(STOP_TIMEOUT_S / 2, False):
+            for partition in dropped:
+                partition.thread.wait()
+        for partition in dropped:
+            partition.thread.kill()
         self._commit(dropped)
 
     # ConsumerRebalanceListener: called from poll(), in the loop's green thread.
     def on_partitions_revoked(self, revoked):
+        log.info("group %s: partitions revoked: %s", self.group, sorted(tp.partition for tp in revoked))
         self._drop(revoked)
 
     def on_partitions_assigned(self, assigned):
-        pass
+        log.info("group %s: partitions assigned: %s", self.group, sorted(tp.partition for tp in assigned))
 
     # -- handling records ----------------------------------------------------------------
 
@@ -202,7 +220,10 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
                 break  # it goes to the DLQ on the single-record path
         if not parsed:
             return 0
-        batch = Batch(self._database.engine)
+        try:
+            batch = Batch(self._database.engine)
+        except sa_exc.DBAPIError:
+            return 0  # the single-record path waits for the database
         handled = 0
         try:
             for event in parsed:
@@ -233,10 +254,19 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
         attempts = self.kafka_settings.consumer_max_attempts
         backoff = self.kafka_settings.consumer_retry_backoff_ms / 1000
         error = None
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while attempt < attempts:
             error = self._run_handler(event)
             if error is None:
                 return True
+            if _is_outage(error):
+                # The database is away: no fault of this event, so it is not an attempt.
+                log.warning("database unavailable while handling %s; waiting", event.event_id)
+                self._sleep(min(5.0, max(backoff, 0.5)), keep_going)
+                if not keep_going():
+                    return False
+                continue
+            attempt += 1
             metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "retry").inc()
             log.warning("handler %s failed on event %s (attempt %d/%d): %r",
                         self.method_name, event.event_id, attempt, attempts, error)
@@ -245,6 +275,7 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
                 if not keep_going():
                     return False
         return self._dead_letter(record, repr(error), attempts, keep_going)
+
 
     def _sleep(self, seconds: float, keep_going) -> None:
         """Sleep, but wake within 0.1 s of a stop."""
@@ -293,6 +324,13 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
         log.error("record %s/%s/%s sent to %s after %d attempts: %s",
                   record.topic, record.partition, record.offset, dlq_topic(self.group), attempts, reason)
         return True
+
+
+def _is_outage(error: BaseException) -> bool:
+    """A lost or refused database connection, as opposed to a fault of the handler."""
+    return isinstance(error, sa_exc.DBAPIError) and (
+        error.connection_invalidated or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+    )
 
 
 consume = Consume.decorator

@@ -11,6 +11,16 @@ from gorod_runtime.settings import database_url_for
 # The kit's tables live in every service's own database, created by its first migration.
 kit_metadata = sa.MetaData()
 
+
+class _Xid8(sa.types.UserDefinedType):
+    """PostgreSQL's 64-bit transaction id."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "xid8"
+
+
 outbox = sa.Table(
     "outbox",
     kit_metadata,
@@ -21,6 +31,9 @@ outbox = sa.Table(
     sa.Column("envelope", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("published_at", sa.DateTime(timezone=True)),
+    # The writing transaction: the relay publishes a row only once every older transaction
+    # has ended, so a row committed late can never overtake one of the same account.
+    sa.Column("created_xid", _Xid8(), nullable=False, server_default=sa.text("pg_current_xact_id()")),
     # The relay scans only what is unpublished; published rows stay for replay until pruned.
     sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
     sa.Index("outbox_published_at", "published_at"),
@@ -31,7 +44,7 @@ inbox = sa.Table(
     kit_metadata,
     sa.Column("consumer_group", sa.Text, primary_key=True),
     sa.Column("event_id", pg.UUID(as_uuid=False), primary_key=True),
-    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
 )
 
 
@@ -104,6 +117,9 @@ def ensure_database(server_url: str, dbname: str) -> None:
         engine.dispose()
 
 
+_MIGRATION_LOCK_KEY = 0x60_0D_0A_1E
+
+
 def run_migrations(context, target_metadata=None) -> None:
     """The body of every service's migrations/env.py (online mode only)."""
     import os
@@ -114,8 +130,15 @@ def run_migrations(context, target_metadata=None) -> None:
     engine = make_engine(url, pool_size=1, application_name="gorod-migrate")
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata)
-            with context.begin_transaction():
-                context.run_migrations()
+            # Pods starting together each run their migrations: one at a time.
+            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.commit()  # the lock is the session's; Alembic runs its own transaction
+            try:
+                context.configure(connection=connection, target_metadata=target_metadata)
+                with context.begin_transaction():
+                    context.run_migrations()
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.commit()
     finally:
         engine.dispose()

@@ -27,6 +27,7 @@ from nameko_grpc import channel as grpc_channel
 from nameko_grpc import connection as grpc_connection
 from nameko_grpc import entrypoint as grpc_entrypoint
 from nameko_grpc import streams as grpc_streams
+from nameko_grpc.compression import SUPPORTED_ENCODINGS
 from nameko_grpc.errors import GrpcError
 from nameko_grpc.timeout import unbucket_timeout
 
@@ -93,13 +94,14 @@ class _SendStream(grpc_streams.SendStream):
 
 
 class _WakeOnQueueMixin:
-    """Connection loop that sleeps on its socket *and* its waker, never on a timer."""
+    """Connection loop that sleeps on its socket *and* its waker, never on a timer.
+    (Only the server side is replaced: nameko-grpc's client builds its own connections.)"""
 
     def _init_waker(self, sock):
         self.waker = _Waker()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _make_waking(self, stream):
+    def _make_waking(self, stream):  # a stream whose queued messages wake the loop
         if type(stream) is grpc_streams.SendStream:
             stream.__class__ = _SendStream
         old = stream.queue
@@ -168,20 +170,6 @@ class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManage
             self._make_waking(stream)
 
 
-class ClientConnection(_WakeOnQueueMixin, grpc_connection.ClientConnectionManager):
-    """For nameko-grpc clients inside services (service-to-service calls)."""
-
-    def __init__(self, sock):
-        super().__init__(sock)
-        self._init_waker(sock)
-
-    def send_request(self, request_headers):
-        request_stream, response_stream = super().send_request(request_headers)
-        self._make_waking(request_stream)
-        self.waker.wake()
-        return request_stream, response_stream
-
-
 class _ServerConnectionPool(grpc_channel.ServerConnectionPool):
     def run(self):
         while self.is_accepting:
@@ -212,6 +200,9 @@ class GrpcServer(grpc_entrypoint.GrpcServer):
         entrypoint = self.entrypoints.get(path)
         if entrypoint is None:
             raise GrpcError(code=StatusCode.UNIMPLEMENTED, message=f"method not found: {path}")
+        encoding = request_stream.headers.get("grpc-encoding", "identity")
+        if encoding not in SUPPORTED_ENCODINGS:
+            raise GrpcError(code=StatusCode.UNIMPLEMENTED, message=f"compression not supported: {encoding}")
         timeout = request_stream.headers.get("grpc-timeout")
         if timeout:
             eventlet.spawn_after(unbucket_timeout(timeout), _expire, request_stream, response_stream)
@@ -246,7 +237,11 @@ class Grpc(grpc_entrypoint.Grpc):
     """The kit's gRPC entrypoint: `grpc = Grpc.implementing(SomeServiceStub)`."""
 
     grpc_server = GrpcServer()
-    expected_exceptions = (DomainError,)
+
+    def __init__(self, stub, **kwargs):
+        # A refused request is an answer, not a fault: nameko logs it as a warning.
+        kwargs.setdefault("expected_exceptions", (DomainError,))
+        super().__init__(stub, **kwargs)
 
     def handle_result(self, response_stream, worker_ctx, result, exc_info):
         if exc_info is not None:

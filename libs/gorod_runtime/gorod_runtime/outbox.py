@@ -1,9 +1,12 @@
 """Outbox relay: publish committed outbox rows to Kafka, in order, then mark them published.
 
-One relay publishes at a time (a transaction-scoped advisory lock), so events leave in the
-order they were committed even when every replica of a service runs a relay. A crash
-after publishing and before marking publishes those rows again; consumers' inboxes make
-that harmless. Published rows are kept for replay until pruned.
+Rows leave in id (insert) order. A row is taken only when every transaction older than
+the one that wrote it has ended (its xid is below the snapshot's xmin), so a transaction
+that inserted earlier but commits later cannot be overtaken. One relay publishes at a
+time (a transaction-scoped advisory lock), even when every replica of a service runs one.
+A long transaction in the service's database therefore delays publishing until it ends.
+A crash after publishing and before marking publishes those rows again; consumers'
+inboxes make that harmless. Published rows are kept for replay until pruned.
 """
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ class OutboxRelay:
                 return 0
             rows = conn.execute(
                 sa.select(db.outbox.c.id, db.outbox.c.topic, db.outbox.c.key, db.outbox.c.envelope)
-                .where(db.outbox.c.published_at.is_(None))
+                .where(db.outbox.c.published_at.is_(None),
+                       db.outbox.c.created_xid < sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()))
                 .order_by(db.outbox.c.id)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)

@@ -8,6 +8,8 @@ from gorod_runtime.grpc import Correlation, health
 from gorod_runtime.metrics import WorkerMetrics
 from gorod_runtime.uow import Database
 
+LIVENESS = "liveness"
+
 
 class Settings(DependencyProvider):
     """The service's validated ServiceSettings."""
@@ -26,5 +28,8 @@ class GorodService:
 
     @health
     def Check(self, request, context):
-        status = health_pb2.HealthCheckResponse.SERVING if self.uow.ping() else health_pb2.HealthCheckResponse.NOT_SERVING
-        return health_pb2.HealthCheckResponse(status=status)
+        """Readiness: SERVING while the database answers. The service name "liveness" asks
+        only whether the process serves, so an outage of the database restarts nothing."""
+        if request.service == LIVENESS or self.uow.ping():
+            return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
+        return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)

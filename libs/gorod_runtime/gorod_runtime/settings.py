@@ -31,6 +31,7 @@ class KafkaSettings:
     consumer_max_attempts: int
     consumer_retry_backoff_ms: int
     consumer_batch_size: int
+    inbox_retention_days: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +100,7 @@ def load_kafka(env: Env | None = None) -> KafkaSettings:
         consumer_max_attempts=env.int("GOROD_CONSUMER_MAX_ATTEMPTS", 5, validate=Range(min=1, max=1_000_000)),
         consumer_retry_backoff_ms=env.int("GOROD_CONSUMER_RETRY_BACKOFF_MS", 200, validate=Range(min=0)),
         consumer_batch_size=env.int("GOROD_CONSUMER_BATCH_SIZE", 100, validate=Range(min=1, max=10000)),
+        inbox_retention_days=env.int("GOROD_INBOX_RETENTION_DAYS", 30, validate=Range(min=1)),
     )
 
 

@@ -58,7 +58,7 @@ def kafka_bootstrap(tmp_path_factory):
         return
     broker = devinfra.Tansu(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log").start()
     try:
-        kafka.ensure_topics(broker.bootstrap, kafka.TOPICS)
+        kafka.ensure_topics(broker.bootstrap, kafka.TOPICS + kafka.DEAD_LETTER_TOPICS)
         yield broker.bootstrap
     finally:
         broker.stop()

@@ -66,3 +66,8 @@ def test_worker_metrics_are_exposed(channel, meters):
     with urllib.request.urlopen(f"http://127.0.0.1:{meters.metrics_port}/metrics", timeout=5) as response:
         text = response.read().decode()
     assert 'gorod_worker_seconds_count{entrypoint="Check",outcome="ok",service="meters"}' in text
+
+
+def test_liveness_does_not_depend_on_the_database(channel):
+    stub = health_pb2_grpc.HealthStub(channel)
+    assert stub.Check(health_pb2.HealthCheckRequest(service="liveness"), timeout=2).status == health_pb2.HealthCheckResponse.SERVING

@@ -178,3 +178,18 @@ def test_crash_between_commit_and_publish_still_delivers(make_database, start_se
     assert delivered.payload.value == "10.5"
     assert unpublished(engine) == 0
     engine.dispose()
+
+
+def test_a_row_written_earlier_but_committed_later_is_not_overtaken(uow_factory, engine, producer, topic, kafka_bootstrap):
+    relay = outbox.OutboxRelay(engine, producer)
+    slow = uow_factory().__enter__()
+    slow.publish(topic, "A", meters_pb2.ReadingSubmitted(account="A", value="first"))
+    slow.connection.execute(db.outbox.insert(), slow._outbox)  # inserted, not committed
+    slow._outbox = []
+    write_events(uow_factory, topic, ["A"], per_account=1)    # a later insert commits first
+    assert relay.publish_batch() == 0                        # waits for the older transaction
+    slow.commit()
+    slow.__exit__(None, None, None)
+    assert relay.publish_batch() == 2
+    got = read_topic(kafka_bootstrap, topic, expected=2)
+    assert [e.payload.value for e in got] == ["first", "0"]
