@@ -21,6 +21,9 @@ class _Xid8(sa.types.UserDefinedType):
         return "xid8"
 
 
+pg.base.ischema_names["xid8"] = _Xid8  # so reflection (Alembic's autogenerate) knows it
+
+
 outbox = sa.Table(
     "outbox",
     kit_metadata,
@@ -134,7 +137,9 @@ def run_migrations(context, target_metadata=None) -> None:
             connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             connection.commit()  # the lock is the session's; Alembic runs its own transaction
             try:
-                context.configure(connection=connection, target_metadata=target_metadata)
+                # Autogenerate compares against the service's tables and the kit's.
+                targets = [kit_metadata] + ([target_metadata] if target_metadata is not None else [])
+                context.configure(connection=connection, target_metadata=targets)
                 with context.begin_transaction():
                     context.run_migrations()
             finally:

@@ -12,7 +12,7 @@ from gorod_runtime.settings import KafkaSettings
 # Every topic Gorod publishes; `make run` and tests create them, Strimzi KafkaTopics in production.
 TOPICS = ("meters.reading-submitted.v1", "payments.payment-posted.v1", "accruals.receipt-issued.v1")
 # One dead-letter topic per consumer group (`<group>.dlq`); production does not auto-create topics.
-DEAD_LETTER_TOPICS = ("accruals.consumption.dlq",)
+DEAD_LETTER_TOPICS = ("accruals.consumption.dlq", "accruals.payments.dlq")
 DEFAULT_PARTITIONS = 8
 
 

@@ -50,12 +50,13 @@ def main(argv: list[str]) -> int:
     name = service_cls.name
     try:
         settings = load(name)
+        options = service_cls.load_service_settings() if getattr(service_cls, "load_service_settings", None) else None
         db.check_connection(settings.db_url)
     except (SettingsError, ConnectionError) as exc:
         print(f"gorod-{name}: {exc}", file=sys.stderr)
         return 2
     logs.configure(name, settings.log_level)
-    config.setup({"GOROD": settings, "max_workers": settings.max_workers})
+    config.setup({"GOROD": settings, "SERVICE_OPTIONS": options, "max_workers": settings.max_workers})
     try:
         metrics.serve(settings.metrics_port, settings.grpc_host)
     except OSError as exc:

@@ -18,8 +18,18 @@ class Settings(DependencyProvider):
         return self.container.config["GOROD"]
 
 
+class ServiceOptions(DependencyProvider):
+    """The service's own settings, from its `load_service_settings()` (validated at start)."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config["SERVICE_OPTIONS"]
+
+
 class GorodService:
     name = "gorod"
+    # A service with settings of its own sets this to a function that reads and validates
+    # them (raising SettingsError); `options = ServiceOptions()` then hands them to workers.
+    load_service_settings = None
 
     settings = Settings()
     uow = Database()

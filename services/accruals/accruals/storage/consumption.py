@@ -4,25 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from accruals import domain
+from accruals.domain import consumption as domain
 
-metadata = sa.MetaData()
-
-# Projection of meters.reading-submitted.v1: the latest reading per meter, zone and period.
-consumption = sa.Table(
-    "consumption",
-    metadata,
-    sa.Column("account", sa.Text, primary_key=True),
-    sa.Column("meter_id", sa.Text, primary_key=True),
-    sa.Column("zone", sa.Text, primary_key=True),
-    sa.Column("period", sa.Date, primary_key=True),
-    sa.Column("service", sa.Text, nullable=False),
-    sa.Column("value", sa.Numeric, nullable=False),
-    sa.Column("consumption", sa.Numeric),
-    sa.Column("reading_id", pg.UUID(as_uuid=False), nullable=False),
-    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
-)
-
+from accruals.storage.tables import consumption
 
 _upsert = pg.insert(consumption)
 # A reading submitted earlier than the stored one never overwrites it (events can be replayed).

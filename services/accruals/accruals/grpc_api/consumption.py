@@ -1,7 +1,7 @@
 """Proto <-> domain mapping for the accruals gRPC API."""
 from __future__ import annotations
 
-from accruals import domain
+from accruals.domain import consumption as domain
 from gorod.accruals.v1 import accruals_pb2
 from gorod_runtime.errors import DomainError
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from accruals import domain, storage
+from accruals.domain import consumption as domain
+from accruals.storage import consumption as storage
 from gorod.events.v1 import meters_pb2 as meter_events
 from gorod_runtime.uow import UnitOfWork
 

@@ -1,0 +1,1 @@
+"""Proto <-> domain mapping for the accruals gRPC API; one module per area."""
