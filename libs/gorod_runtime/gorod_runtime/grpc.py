@@ -9,6 +9,7 @@ The per-request deadline watcher polls every 1 ms in nameko-grpc; here it is one
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import select
 import socket
@@ -169,6 +170,19 @@ class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManage
             # The worker was spawned, not run: its reply will wake the loop when queued.
             self._make_waking(stream)
 
+    def stream_ended(self, event):
+        request_stream = self.receive_streams.get(event.stream_id)
+        super().stream_ended(event)
+        start = getattr(request_stream, "start_when_complete", None)
+        if start is not None:
+            request_stream.start_when_complete = None
+            try:
+                start()
+            except GrpcError as error:  # e.g. UNAVAILABLE while the container stops
+                response_stream = self.send_streams.get(event.stream_id)
+                if response_stream is not None:
+                    response_stream.close(error)
+
 
 class _ServerConnectionPool(grpc_channel.ServerConnectionPool):
     def run(self):
@@ -206,9 +220,13 @@ class GrpcServer(grpc_entrypoint.GrpcServer):
         timeout = request_stream.headers.get("grpc-timeout")
         if timeout:
             eventlet.spawn_after(unbucket_timeout(timeout), _expire, request_stream, response_stream)
-        self.container.spawn_managed_thread(
-            lambda: entrypoint.handle_request(request_stream, response_stream), identifier="grpc request"
-        )
+        start = functools.partial(entrypoint.handle_request, request_stream, response_stream)
+        if entrypoint.cardinality in (grpc_entrypoint.Cardinality.UNARY_UNARY, grpc_entrypoint.Cardinality.UNARY_STREAM):
+            # One request message: start the worker from the connection loop once it has
+            # arrived (ServerConnection.stream_ended), not from a green thread waiting for it.
+            request_stream.start_when_complete = start
+        else:
+            self.container.spawn_managed_thread(start, identifier="grpc request")
 
 
 def _expire(request_stream, response_stream):
