@@ -326,10 +326,19 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
         return True
 
 
+_OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
+
+
 def _is_outage(error: BaseException) -> bool:
-    """A lost or refused database connection, as opposed to a fault of the handler."""
-    return isinstance(error, sa_exc.DBAPIError) and (
-        error.connection_invalidated or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+    """A lost or refused database connection, as opposed to a fault of the handler. Deadlocks,
+    serialization failures and timeouts have a SQLSTATE of their own and count as attempts."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
+        return True
+    sqlstate = getattr(error.orig, "pgcode", None)
+    return isinstance(error, sa_exc.OperationalError) and (
+        sqlstate is None or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES
     )
 
 

@@ -159,9 +159,13 @@ _EVENT_HANDLERS = {
 
 
 class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManager):
-    def __init__(self, sock, handle_request):
+    def __init__(self, sock, handle_request, worker_pool):
         super().__init__(sock, handle_request)
         self._init_waker(sock)
+        self._worker_pool = worker_pool
+
+    def _worker_pool_full(self) -> bool:
+        return self._worker_pool is not None and self._worker_pool.free() == 0
 
     def request_received(self, event):
         super().request_received(event)
@@ -177,6 +181,11 @@ class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManage
         if start is not None:
             request_stream.start_when_complete = None
             try:
+                if self._worker_pool_full():
+                    # Spawning would block this loop, and with it the replies of the
+                    # connection's other calls: wait for a worker in a green thread instead.
+                    eventlet.spawn_n(_start_later, start, request_stream, self.send_streams.get(event.stream_id))
+                    return
                 start()
             except GrpcError as error:  # e.g. UNAVAILABLE while the container stops
                 response_stream = self.send_streams.get(event.stream_id)
@@ -184,26 +193,36 @@ class ServerConnection(_WakeOnQueueMixin, grpc_connection.ServerConnectionManage
                     response_stream.close(error)
 
 
+def _start_later(start, request_stream, response_stream):
+    try:
+        start()
+    except GrpcError as error:
+        if response_stream is not None:
+            response_stream.close(error)
+
+
 class _ServerConnectionPool(grpc_channel.ServerConnectionPool):
     def run(self):
         while self.is_accepting:
             sock, _ = self.listening_socket.accept()
             sock.settimeout(60)
-            connection = ServerConnection(sock, self.handle_request)
+            connection = ServerConnection(sock, self.handle_request, self.worker_pool)
             self.connections.put(weakref.ref(connection))
             self.spawn_thread(target=connection.run_forever, name="grpc server connection")
 
 
 class _ServerChannel(grpc_channel.ServerChannel):
-    def __init__(self, host, port, ssl, spawn_thread, handle_request):
+    def __init__(self, host, port, ssl, spawn_thread, handle_request, worker_pool):
         self.conn_pool = _ServerConnectionPool(host, port, ssl, spawn_thread, handle_request)
+        self.conn_pool.worker_pool = worker_pool
 
 
 class GrpcServer(grpc_entrypoint.GrpcServer):
     def setup(self):
         settings = self.container.config["GOROD"]
         self.channel = _ServerChannel(
-            settings.grpc_host, settings.grpc_port, None, self._spawn_thread, self.handle_request
+            settings.grpc_host, settings.grpc_port, None, self._spawn_thread, self.handle_request,
+            getattr(self.container, "_worker_pool", None),  # nameko's pool of max_workers
         )
 
     def _spawn_thread(self, target, args=(), kwargs=None, name=None):

@@ -173,6 +173,7 @@ def service_env(db_url: str, kafka_bootstrap: str, **overrides) -> dict[str, str
         "GOROD_GRPC_PORT": str(devinfra.free_port()),
         "GOROD_METRICS_PORT": str(devinfra.free_port()),
         "GOROD_LOG_LEVEL": "INFO",
+        "GOROD_RECEIPT_CODE_SECRET": "gorod-test-receipt-code-secret-0123456789",  # accruals (test only)
     })
     env.update({k: str(v) for k, v in overrides.items()})
     return env

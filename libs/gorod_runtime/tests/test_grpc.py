@@ -71,3 +71,11 @@ def test_worker_metrics_are_exposed(channel, meters):
 def test_liveness_does_not_depend_on_the_database(channel):
     stub = health_pb2_grpc.HealthStub(channel)
     assert stub.Check(health_pb2.HealthCheckRequest(service="liveness"), timeout=2).status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_more_parallel_calls_than_workers_all_complete(make_database, start_service):
+    service = start_service("identity.service:IdentityService", make_database("identity"), GOROD_MAX_WORKERS="2")
+    with grpc.insecure_channel(service.address) as ch:
+        stub = health_pb2_grpc.HealthStub(ch)
+        futures = [stub.Check.future(health_pb2.HealthCheckRequest(), timeout=10) for _ in range(100)]
+        assert {f.result().status for f in futures} == {health_pb2.HealthCheckResponse.SERVING}
