@@ -2,14 +2,20 @@
 
 Starts PostgreSQL (the embedded `pgserver` in .run/pgdata unless GOROD_DATABASE_URL names
 a server) and the Tansu broker (unless KAFKA_BOOTSTRAP_SERVERS is set), creates and
-migrates every service's database, creates the topics, runs every process of the
+migrates every service's database, creates the topics, loads a small demo region into
+accruals the first time (tools/demo_region.py, docs/demo-region.md), runs every process of the
 Procfile under honcho, waits until all are healthy and prints the addresses.
 Ctrl-C stops everything it started.
+
+The accruals receipt-code secret (GOROD_RECEIPT_CODE_SECRET) is made once, at random, in
+.run/receipt-code-secret and reused by later runs, unless the shell sets it.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,6 +25,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 VENV_BIN = pathlib.Path(sys.executable).parent
 SERVICES = ("identity", "accruals", "meters", "payments", "notify")
+SECRET_FILE = RUN_DIR / "receipt-code-secret"
+DEMO_DIR = RUN_DIR / "demo"
+DEMO_ACCOUNTS = 2000
+DEMO_SEED = 1
 
 sys.path.insert(0, str(ROOT / "libs" / "gorod_runtime"))
 
@@ -29,6 +39,73 @@ from gorod_runtime.settings import GRPC_PORTS, database_url_for  # noqa: E402
 
 def say(message: str) -> None:
     print(f"[gorod] {message}", flush=True)
+
+
+def receipt_code_secret() -> str:
+    """This machine's receipt-code secret: made at random on the first run, kept in .run/."""
+    if not SECRET_FILE.exists():
+        SECRET_FILE.touch(mode=0o600)
+        SECRET_FILE.write_text(secrets.token_urlsafe(48) + "\n")
+    return SECRET_FILE.read_text().strip()
+
+
+def _scalar(url: str, sql: str):
+    import sqlalchemy as sa
+
+    from gorod_runtime import db
+
+    engine = db.make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def load_demo_region(env: dict[str, str], accruals_url: str) -> None:
+    """Generate a small region into .run/demo and import it, once: only into an accruals
+    database without accounts. Each file goes through `python -m accruals.importer KIND FILE`."""
+    if _scalar(accruals_url, "SELECT EXISTS (SELECT 1 FROM accounts)"):
+        return
+    if importlib.util.find_spec("accruals.importer") is None:
+        say("demo region skipped: the accruals importer (accruals.importer) is not installed yet")
+        return
+    sys.path.insert(0, str(ROOT / "tools"))
+    import demo_region
+
+    summary = demo_region.generate(DEMO_DIR, DEMO_ACCOUNTS, seed=DEMO_SEED)
+    say(f"loading a demo region: {summary.accounts} accounts in {summary.houses} houses ({DEMO_DIR})")
+    importer_env = dict(env, GOROD_DB_URL=accruals_url)
+    for kind in demo_region.FILES:
+        done = subprocess.run(
+            [sys.executable, "-m", "accruals.importer", kind, str(summary.files[kind]), "--operator", "demo-region"],
+            cwd=ROOT, env=importer_env, capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            say(f"demo region: importing {kind} failed (exit {done.returncode}); the stack starts without it:")
+            for line in (done.stderr.strip() or done.stdout.strip()).splitlines()[:6]:
+                say(f"  {line}")
+            return
+
+
+def demo_summary(accruals_url: str) -> None:
+    """The demo account count, one account and its current receipt code (GetReceiptCode)."""
+    import grpc
+
+    from gorod.accruals.v1 import accruals_pb2, accruals_pb2_grpc
+
+    count = _scalar(accruals_url, "SELECT count(*) FROM accounts")
+    if not count:
+        say("  demo region   none loaded")
+        return
+    account = _scalar(accruals_url, "SELECT number FROM accounts WHERE closed_on IS NULL ORDER BY number LIMIT 1")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{GRPC_PORTS['accruals']}") as channel:
+            code = accruals_pb2_grpc.AccrualsServiceStub(channel).GetReceiptCode(
+                accruals_pb2.GetReceiptCodeRequest(account=account), timeout=5).code
+    except grpc.RpcError as exc:
+        code = f"(unavailable: {exc.code().name})"
+    say(f"  demo region   {count} accounts; e.g. account {account}, receipt code {code}")
 
 
 def wait_healthy(env: dict[str, str], honcho: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -68,6 +145,8 @@ def run() -> int:
     env = dict(os.environ)
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env.setdefault("GOROD_GATEWAY_PORT", "8080")
+    if not env.get("GOROD_RECEIPT_CODE_SECRET"):
+        env["GOROD_RECEIPT_CODE_SECRET"] = receipt_code_secret()
     honcho = None
     try:
         server_url = env.get("GOROD_DATABASE_URL")
@@ -91,6 +170,8 @@ def run() -> int:
         kafka.ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], kafka.TOPICS + kafka.DEAD_LETTER_TOPICS)
         for service in SERVICES:
             migrate(service, database_url_for(server_url, f"gorod_{service}"), create=True)
+        accruals_url = database_url_for(server_url, "gorod_accruals")
+        load_demo_region(env, accruals_url)
         say("databases migrated; starting the services")
         honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env)
         wait_healthy(env, honcho)
@@ -101,6 +182,7 @@ def run() -> int:
         for service in SERVICES:
             say(f"  {service:<13} gRPC 127.0.0.1:{GRPC_PORTS[service]}")
         say(f"  Kafka         {env['KAFKA_BOOTSTRAP_SERVERS']}")
+        demo_summary(accruals_url)
         say("press Ctrl-C to stop")
         return honcho.wait()
     except KeyboardInterrupt:
