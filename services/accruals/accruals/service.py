@@ -1,13 +1,6 @@
 """The accruals nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
-from gorod.accruals.v1 import accruals_pb2_grpc
-from gorod_runtime.consumer import consume
-from gorod_runtime.events import Event
-from gorod_runtime.grpc import Grpc
-from gorod_runtime.outbox import OutboxRelayRunner
-from gorod_runtime.service import GorodService, ServiceOptions
-
 from accruals import settings as accruals_settings
 from accruals.grpc_api import consumption as consumption_api
 from accruals.grpc_api import imports as imports_api
@@ -19,6 +12,12 @@ from accruals.handlers import imports as import_handlers
 from accruals.handlers import ledger as ledger_handlers
 from accruals.handlers import queries as query_handlers
 from accruals.handlers import receipt_codes as receipt_code_handlers
+from gorod.accruals.v1 import accruals_pb2_grpc
+from gorod_runtime.consumer import consume
+from gorod_runtime.events import Event
+from gorod_runtime.grpc import Grpc
+from gorod_runtime.outbox import OutboxRelayRunner
+from gorod_runtime.service import GorodService, ServiceOptions
 
 grpc = Grpc.implementing(accruals_pb2_grpc.AccrualsServiceStub)
 

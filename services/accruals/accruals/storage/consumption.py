@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from accruals.domain import consumption as domain
-
 from accruals.storage.tables import consumption
 
 _upsert = pg.insert(consumption)

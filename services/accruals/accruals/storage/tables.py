@@ -79,7 +79,8 @@ services = sa.Table(
     "services", metadata,
     sa.Column("code", sa.Text, primary_key=True),                 # e.g. "cold_water" or a supplier's code
     sa.Column("name", sa.Text, nullable=False),                   # Russian, as printed on the receipt
-    sa.Column("kind", sa.Text, nullable=False),                   # cold_water, hot_water, sewage, electricity, heating, gas, waste, maintenance, capital_repair, common_*
+    # cold_water, hot_water, sewage, electricity, heating, gas, waste, maintenance, capital_repair, common_*
+    sa.Column("kind", sa.Text, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),                   # m3, kWh, Gcal, m2, person, month
     sa.Column("method", sa.Text, nullable=False),                 # meter, norm, area, fixed, per_person
     sa.Column("recipient_id", sa.BigInteger, sa.ForeignKey("organisations.id"), nullable=False),
@@ -210,6 +211,23 @@ ledger_entries = sa.Table(
     # The same source never books twice (payments, imported lines, corrections).
     sa.Index("ledger_source", "kind", "reference", unique=True, postgresql_where=sa.text("reference <> ''")),
 )
+
+# Payments that could not be booked (unknown account or recipient): kept for an operator.
+unmatched_payments = sa.Table(
+    "unmatched_payments", metadata,
+    sa.Column("payment_id", sa.Text, primary_key=True),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("amount_kopecks", MONEY, nullable=False),
+    sa.Column("recipient_inn", sa.Text, nullable=False, server_default=""),
+    sa.Column("channel", sa.Text, nullable=False, server_default=""),
+    sa.Column("paid_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("external_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("reason", sa.Text, nullable=False),          # account.not_found, recipient.not_found, account.no_recipients
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Index("unmatched_payments_open", "received_at", postgresql_where=sa.text("resolved_at IS NULL")),
+)
+
 
 # -- imports and the readings projection ----------------------------------------------------
 
