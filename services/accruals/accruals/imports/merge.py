@@ -1,0 +1,560 @@
+"""Per kind: the staging table, the set-based checks and the merge into the service's tables.
+
+Checked rows are COPYed into a TEMP table ``import_stage`` (one per import transaction). The
+checks that need the whole file or large tables run here as SQL, each reporting its first
+problems by line and their total. The merge is ``INSERT ... ON CONFLICT ... DO UPDATE ...
+WHERE <the values differ>``, so a row that matches the database writes nothing, and returns the
+number of file rows that created or changed something. The ledger is never updated: a changed
+amount books a reversal of the current entry and a new entry (see `LedgerMerge`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from psycopg import Cursor, errors
+
+from accruals.imports.problems import MAX_PROBLEMS, Problem, Problems
+
+STAGE = "import_stage"
+log = logging.getLogger("accruals.imports")
+
+
+def execute(cur: Cursor, query: str, params: dict | None = None) -> None:
+    """cur.execute, with the statement's time in the debug log (``--verbose``)."""
+    started = time.perf_counter()
+    cur.execute(query, params)
+    if log.isEnabledFor(logging.DEBUG):
+        first = " ".join(query.split())[:90]
+        log.debug("  %.2f s, %s rows: %s", time.perf_counter() - started, cur.rowcount, first)
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    import_id: int
+    operator: str
+    rows: int                                                   # rows staged
+    notes: dict = dataclasses.field(default_factory=dict)       # what `check` learnt, for `apply`
+
+
+def report(cur: Cursor, problems: Problems, query: str, params: dict | None, field: str, code: str,
+           message: Callable[[tuple], str]) -> None:
+    """Run a check query selecting ``line, ...`` of the offending rows; add its first problems."""
+    execute(cur, f"SELECT q.*, count(*) OVER () FROM ({query}) q ORDER BY 1 LIMIT {MAX_PROBLEMS}", params)
+    found = cur.fetchall()
+    if found:
+        problems.extend([Problem(r[0], field, code, f"{field}: {message(r)}" if field else message(r)) for r in found],
+                        total=found[0][-1])
+
+
+def duplicates(cur: Cursor, problems: Problems, key: tuple[str, ...], what: str, field: str = "") -> None:
+    """Rows whose natural key appeared on an earlier line of the same file."""
+    cols = ", ".join(key)
+    report(cur, problems, f"""
+        SELECT s.line, d.first FROM {STAGE} s
+        JOIN (SELECT {cols}, min(line) AS first FROM {STAGE} GROUP BY {cols} HAVING count(*) > 1) d USING ({cols})
+        WHERE s.line > d.first""", None, field or key[0], "import.duplicate_key",
+        lambda r: f"the same {what} is already on line {r[1]}")
+
+
+def changed_count(cur: Cursor, statement: str, params: dict | None = None) -> int:
+    """Run ``WITH m AS (<statement> RETURNING 1) SELECT count(*) FROM m``."""
+    execute(cur, f"WITH m AS ({statement} RETURNING 1) SELECT count(*) FROM m", params)
+    return cur.fetchone()[0]
+
+
+# A file at least this large, and larger than the tables it fills, is a bulk load.
+BULK_ROWS = int(os.environ.get("GOROD_IMPORT_BULK_ROWS", "100000"))
+
+
+def bulk_begin(cur: Cursor, tables: tuple[str, ...], rows: int) -> list[str] | None:
+    """For a bulk load into `tables`, drop their indexes, keys and unique constraints and the
+    foreign keys from and to them, and return the statements that put them back exactly as the
+    catalogue has them (None if this is not a bulk load).
+
+    Checking a foreign key once for the whole table and building an index in one sort (the
+    owner-name trigram index above all) costs a fraction of doing it row by row. Only when the
+    file has at least BULK_ROWS rows and more than any of `tables` (an initial load), because
+    the DDL locks those tables (and the tables whose foreign keys point at them) until the
+    commit; if a lock is not granted within 5 s (busy tables), the load goes the ordinary way.
+    It is all one transaction: a failure anywhere leaves the schema as it was."""
+    if rows < BULK_ROWS:
+        return None
+    params = {"t": list(tables)}
+    execute(cur, "SELECT max(greatest(reltuples, 0)) FROM pg_class WHERE oid = ANY(%(t)s::regclass[])", params)
+    if rows <= (cur.fetchone()[0] or 0):
+        return None
+    execute(cur, """
+        WITH mine AS (SELECT oid FROM pg_class WHERE oid = ANY(%(t)s::regclass[]))
+        SELECT CASE contype WHEN 'f' THEN 1 ELSE 0 END AS step,
+               format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
+               format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+        FROM pg_constraint
+        WHERE contype = 'f' AND (conrelid IN (SELECT oid FROM mine) OR confrelid IN (SELECT oid FROM mine))
+           OR contype IN ('p', 'u') AND conrelid IN (SELECT oid FROM mine)
+        UNION ALL
+        SELECT 2, format('DROP INDEX %%s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+        FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM mine)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        ORDER BY 1 DESC""", params)
+    statements = cur.fetchall()      # dropped: indexes, foreign keys, then keys; put back the other way round
+    execute(cur, "SAVEPOINT import_bulk")
+    try:
+        execute(cur, "SET LOCAL lock_timeout = '5s'")
+        for _, drop, _ in statements:
+            execute(cur, drop)
+        execute(cur, "SET LOCAL lock_timeout = 0")
+    except errors.LockNotAvailable:
+        log.warning("bulk load: the tables are busy, loading the ordinary way")
+        execute(cur, "ROLLBACK TO SAVEPOINT import_bulk")
+        return None
+    execute(cur, "RELEASE SAVEPOINT import_bulk")
+    return [create for _, _, create in sorted(statements, key=lambda s: s[0])]
+
+
+def bulk_end(cur: Cursor, restore: list[str] | None) -> None:
+    """Put back what `bulk_begin` dropped (building an index also refreshes the table's size
+    in the catalogue; autovacuum analyses the new rows)."""
+    for statement in restore or ():
+        execute(cur, statement)
+
+
+COPY_OPTIONS = "(FORMAT text, NULL 'None')"    # str(None) is NULL: rows are written with map(str, ...)
+
+
+class StageWriter:
+    """Writes staged rows into ``COPY ... FROM STDIN {COPY_OPTIONS}``, in blocks.
+
+    Values are str (already in the form PostgreSQL reads), None (NULL), bool, int, or (at
+    `array_positions`) a list of str, a text[] array. The common row is written as
+    ``"\\t".join(map(str, row))`` (bool as True/False, which PostgreSQL reads); a row with a
+    backslash, a tab or a line break in a value, or a text value "None", is escaped value by
+    value (the parsers keep tabs and line breaks out; this is the safety net)."""
+
+    BLOCK_ROWS = 2000
+
+    def __init__(self, copy, array_positions: tuple[int, ...] = ()):
+        self.copy = copy
+        self.array_positions = array_positions
+        self.lines: list[str] = []
+        self.arrays: dict[tuple, str] = {}
+
+    def _array(self, items: list) -> str:
+        key = tuple(items)
+        text = self.arrays.get(key)
+        if text is None:
+            text = "{" + ",".join('"' + str(i).replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+            if len(self.arrays) < 10_000:
+                self.arrays[key] = text
+        return text
+
+    def write(self, row: tuple) -> None:
+        if self.array_positions:
+            row = list(row)
+            for index in self.array_positions:
+                row[index] = self._array(row[index])
+        line = "\t".join(map(str, row))
+        if "\\" in line or "\n" in line or "\r" in line or "None" in row or line.count("\t") != len(row) - 1:
+            line = "\t".join(map(_escaped, row))
+        self.lines.append(line)
+        if len(self.lines) >= self.BLOCK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.lines.append("")
+            self.copy.write("\n".join(self.lines))
+            self.lines.clear()
+
+
+def _escaped(value) -> str:
+    if value is None:
+        return "None"
+    if type(value) is not str:
+        return str(value)
+    if value == "None":
+        return "\\x4eone"                 # the text "None", not NULL
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class Merge:
+    kind = ""
+    columns = ""            # staged columns after `line`, with types, in Kind.finish order
+
+    def create(self, cur: Cursor) -> None:
+        execute(cur, f"CREATE TEMP TABLE {STAGE} (line integer NOT NULL, {self.columns}) ON COMMIT DROP")
+
+    def copy_statement(self) -> str:
+        names = ["line"] + [c.strip().split()[0] for c in self.columns.split(",")]
+        return f"COPY {STAGE} ({', '.join(names)}) FROM STDIN {COPY_OPTIONS}"
+
+    def writer(self, copy) -> StageWriter:
+        types = ["integer"] + [c.strip().split()[1] for c in self.columns.split(",")]
+        return StageWriter(copy, tuple(i for i, t in enumerate(types) if t.endswith("[]")))
+
+    def after_copy(self, cur: Cursor, state) -> None:
+        """Stage what the file's per-file state holds (e.g. houses)."""
+
+    def check(self, cur: Cursor, ctx: Context, problems: Problems) -> None:
+        raise NotImplementedError
+
+    def apply(self, cur: Cursor, ctx: Context, problems: Problems) -> int:
+        raise NotImplementedError
+
+
+# -- reference data ----------------------------------------------------------------------------
+
+class OrganisationsMerge(Merge):
+    kind = "organisations"
+    columns = "inn text, kpp text, name text, kind text, bank_account text, bank_name text, bic text, corr_account text"
+
+    def check(self, cur, ctx, problems):
+        duplicates(cur, problems, ("inn", "kpp"), "INN and KPP")
+
+    def apply(self, cur, ctx, problems):
+        return changed_count(cur, f"""
+            INSERT INTO organisations AS o (inn, kpp, name, kind, bank_account, bank_name, bic, corr_account)
+            SELECT inn, kpp, name, kind, bank_account, bank_name, bic, corr_account FROM {STAGE}
+            ON CONFLICT (inn, kpp) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+                bank_account = EXCLUDED.bank_account, bank_name = EXCLUDED.bank_name, bic = EXCLUDED.bic,
+                corr_account = EXCLUDED.corr_account
+            WHERE (o.name, o.kind, o.bank_account, o.bank_name, o.bic, o.corr_account)
+                IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.bank_account, EXCLUDED.bank_name, EXCLUDED.bic,
+                                  EXCLUDED.corr_account)""")
+
+
+class ServicesMerge(Merge):
+    kind = "services"
+    columns = "code text, name text, kind text, unit text, method text, recipient_id bigint"
+
+    def check(self, cur, ctx, problems):
+        duplicates(cur, problems, ("code",), "service code")
+
+    def apply(self, cur, ctx, problems):
+        return changed_count(cur, f"""
+            INSERT INTO services AS v (code, name, kind, unit, method, recipient_id)
+            SELECT code, name, kind, unit, method, recipient_id FROM {STAGE}
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, unit = EXCLUDED.unit,
+                method = EXCLUDED.method, recipient_id = EXCLUDED.recipient_id
+            WHERE (v.name, v.kind, v.unit, v.method, v.recipient_id)
+                IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.unit, EXCLUDED.method, EXCLUDED.recipient_id)""")
+
+
+class _ValidityMerge(Merge):
+    """Tariffs and norms: rows of one group must not overlap in validity (and volume range)."""
+
+    table = ""
+    constraint = ""
+    key: tuple[str, ...] = ()           # natural key (the unique constraint)
+    group: tuple[str, ...] = ()         # rows of one group must not overlap
+    values: tuple[str, ...] = ()        # updated on a key match
+    ranges = False                      # tariffs: volume ranges [range_from, range_to)
+
+    def _overlap(self, a: str, b: str) -> str:
+        same = " AND ".join(f"{a}.{c} = {b}.{c}" for c in self.group)
+        condition = (f"{same} AND daterange({a}.valid_from, {a}.valid_to, '[]') && daterange({b}.valid_from, {b}.valid_to, '[]')")
+        if self.ranges:
+            condition += f" AND numrange({a}.range_from, {a}.range_to, '[)') && numrange({b}.range_from, {b}.range_to, '[)')"
+        return condition
+
+    def check(self, cur, ctx, problems):
+        duplicates(cur, problems, self.key, "key (" + ", ".join(self.key) + ")")
+        # Overlaps within the file (a later line against an earlier one; duplicates excluded).
+        report(cur, problems, f"""
+            SELECT a.line, min(b.line) FROM {STAGE} a JOIN {STAGE} b ON b.line < a.line AND {self._overlap('a', 'b')}
+            WHERE ({', '.join('a.' + c for c in self.key)}) IS DISTINCT FROM ({', '.join('b.' + c for c in self.key)})
+            GROUP BY a.line""", None, "valid_from", "import.overlap",
+            lambda r: f"overlaps the {self.kind[:-1]} on line {r[1]}")
+        # Overlaps with database rows that the file does not replace (same key = replaced).
+        report(cur, problems, f"""
+            SELECT a.line, min(t.valid_from) FROM {STAGE} a JOIN {self.table} t ON {self._overlap('a', 't')}
+            WHERE NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE ({', '.join('s.' + c for c in self.key)})
+                                                              = ({', '.join('t.' + c for c in self.key)}))
+            GROUP BY a.line""", None, "valid_from", "import.overlap",
+            lambda r: f"overlaps the {self.kind[:-1]} valid from {r[1]} already in the database")
+
+    def apply(self, cur, ctx, problems):
+        cols = self.key + self.values
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.values)
+        return changed_count(cur, f"""
+            INSERT INTO {self.table} AS t ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {STAGE}
+            ON CONFLICT ON CONSTRAINT {self.constraint} DO UPDATE SET {updates}
+            WHERE ({', '.join('t.' + c for c in self.values)}) IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in self.values)})""")
+
+
+class TariffsMerge(_ValidityMerge):
+    kind = "tariffs"
+    table = "tariffs"
+    constraint = "tariffs_key"
+    columns = ("service_code text, scope text, variant text, zone text, component text, range_from numeric, "
+               "range_to numeric, valid_from date, valid_to date, rate numeric")
+    key = ("service_code", "scope", "variant", "zone", "component", "range_from", "valid_from")
+    group = ("service_code", "scope", "variant", "zone", "component")
+    values = ("range_to", "valid_to", "rate")
+    ranges = True
+
+    def check(self, cur, ctx, problems):
+        report(cur, problems, f"""
+            SELECT s.line, s.scope FROM {STAGE} s
+            WHERE s.scope <> '' AND NOT EXISTS (SELECT 1 FROM houses h WHERE h.code = s.scope)""", None,
+            "scope", "import.unknown_house", lambda r: f"no house with code {r[1][:100]!r}")
+        super().check(cur, ctx, problems)
+
+
+class NormsMerge(_ValidityMerge):
+    kind = "norms"
+    table = "norms"
+    constraint = "norms_key"
+    columns = ("service_code text, variant text, rooms smallint, residents smallint, valid_from date, valid_to date, "
+               "value numeric, unit text")
+    key = ("service_code", "variant", "rooms", "residents", "valid_from")
+    group = ("service_code", "variant", "rooms", "residents")
+    values = ("valid_to", "value", "unit")
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+class AccountsMerge(Merge):
+    """Houses (by code), premises (house, flat), accounts (number) and account services."""
+
+    kind = "accounts"
+    columns = ("account text, els text, house_code text, flat text, premise_kind text, rooms smallint, total_area numeric, "
+               "heated_area numeric, living_area numeric, residents smallint, registered smallint, owner_name text, "
+               "status text, opened_on date, closed_on date, meter_installable boolean, services text[]")
+    ACCOUNT_VALUES = ("els", "premise_id", "total_area", "heated_area", "living_area", "residents", "registered",
+                      "owner_name", "status", "opened_on", "closed_on", "meter_installable")
+    HOUSE_VALUES = ("address", "settlement", "house_type", "electric_stove", "management_company_id")
+
+    def create(self, cur):
+        super().create(cur)
+        execute(cur, """CREATE TEMP TABLE import_houses (code text PRIMARY KEY, line integer NOT NULL, address text,
+                       settlement text, house_type text, electric_stove boolean, management_company_id bigint) ON COMMIT DROP""")
+        for name, columns in (("import_changed_houses", "code text"), ("import_changed_premises", "id bigint"),
+                              ("import_changed_accounts", "account text"), ("import_changed_services", "account text")):
+            execute(cur, f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP")
+
+    def after_copy(self, cur, state):
+        with cur.copy("COPY import_houses (code, line, address, settlement, house_type, electric_stove, management_company_id) "
+                      f"FROM STDIN {COPY_OPTIONS}") as copy:
+            writer = StageWriter(copy)
+            for code, (attrs, line) in state.houses.items():
+                writer.write((code, line, *attrs))
+            writer.flush()
+
+    def check(self, cur, ctx, problems):
+        # The premises of the file, one row each (also what `apply` merges), and whether any of
+        # them is described with different kinds or rooms on different lines.
+        execute(cur, f"""
+            CREATE TEMP TABLE import_premises ON COMMIT DROP AS
+            SELECT house_code, flat, min(line) AS line, min(premise_kind COLLATE "C") AS kind, min(rooms) AS rooms,
+                   min(premise_kind COLLATE "C") <> max(premise_kind COLLATE "C") OR min(rooms) <> max(rooms)
+                       OR count(rooms) NOT IN (0, count(*)) AS conflicting
+            FROM {STAGE} GROUP BY house_code, flat""")
+        report(cur, problems, f"""
+            SELECT s.line, d.line FROM import_premises d JOIN {STAGE} f ON f.line = d.line
+            JOIN {STAGE} s ON s.house_code = d.house_code AND s.flat = d.flat AND s.line > d.line
+            WHERE d.conflicting AND (s.premise_kind, s.rooms) IS DISTINCT FROM (f.premise_kind, f.rooms)""", None,
+            "rooms", "import.conflicting_premise",
+            lambda r: f"the same house and flat have another premise_kind or rooms on line {r[1]}")
+        execute(cur, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = s.account)")
+        ctx.notes["new_accounts"] = cur.fetchone()[0]
+        if problems or ctx.notes["new_accounts"] < ctx.rows:
+            self.duplicates(cur, problems)
+        # else: every staged account is new, so a duplicate makes the insert fail; `apply` then
+        # reports it (saves a pass over a large initial load).
+
+    def duplicates(self, cur, problems):
+        duplicates(cur, problems, ("account",), "account")
+
+    TABLES = ("premises", "accounts", "account_services")
+
+    def apply(self, cur, ctx, problems):
+        # Every row creates its account: every row changes something, no need to track what.
+        track = ctx.notes["new_accounts"] != ctx.rows
+        restore = bulk_begin(cur, self.TABLES, ctx.rows)
+
+        def tracked(statement: str, returning: str, into: str) -> None:
+            if track:
+                execute(cur, f"WITH m AS ({statement} RETURNING {returning}) INSERT INTO {into} SELECT DISTINCT * FROM m")
+            else:
+                execute(cur, statement)
+
+        houses = self.HOUSE_VALUES
+        tracked(f"""
+            INSERT INTO houses AS h (code, {', '.join(houses)})
+            SELECT code, {', '.join(houses)} FROM import_houses
+            ON CONFLICT (code) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in houses)}
+            WHERE ({', '.join('h.' + c for c in houses)}) IS DISTINCT FROM ({', '.join('EXCLUDED.' + c for c in houses)})""",
+                "code", "import_changed_houses")
+        execute(cur, "ANALYZE houses")
+        values = self.ACCOUNT_VALUES
+        source = f"""
+            SELECT s.account, s.els, p.id AS premise_id, s.total_area, s.heated_area, s.living_area, s.residents, s.registered,
+                   s.owner_name, s.status, s.opened_on, s.closed_on, s.meter_installable
+            FROM {STAGE} s JOIN houses h ON h.code = s.house_code JOIN premises p ON p.house_id = h.id AND p.number = s.flat"""
+        differs = (f"({', '.join('a.' + c for c in values)}) IS DISTINCT FROM "
+                   f"({', '.join('EXCLUDED.' + c for c in values)})")
+        if restore is None:
+            # Upserts: the unique keys say what exists.
+            tracked("""
+                INSERT INTO premises AS p (house_id, number, kind, rooms)
+                SELECT h.id, d.flat, d.kind, d.rooms FROM import_premises d JOIN houses h ON h.code = d.house_code
+                ON CONFLICT (house_id, number) DO UPDATE SET kind = EXCLUDED.kind, rooms = EXCLUDED.rooms
+                WHERE (p.kind, p.rooms) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.rooms)""", "id", "import_changed_premises")
+            accounts = [f"""
+                INSERT INTO accounts AS a (number, {', '.join(values)}) {source}
+                ON CONFLICT (number) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in values)}, updated_at = now()
+                WHERE {differs}"""]
+        else:
+            # Bulk load: the tables are locked and their unique indexes dropped: update what
+            # exists and differs, insert what does not exist.
+            tracked("""
+                UPDATE premises p SET kind = d.kind, rooms = d.rooms FROM import_premises d JOIN houses h ON h.code = d.house_code
+                WHERE p.house_id = h.id AND p.number = d.flat AND (p.kind, p.rooms) IS DISTINCT FROM (d.kind, d.rooms)""",
+                    "p.id", "import_changed_premises")
+            tracked("""
+                INSERT INTO premises (house_id, number, kind, rooms)
+                SELECT h.id, d.flat, d.kind, d.rooms FROM import_premises d JOIN houses h ON h.code = d.house_code
+                WHERE NOT EXISTS (SELECT 1 FROM premises p WHERE p.house_id = h.id AND p.number = d.flat)""",
+                    "id", "import_changed_premises")
+            execute(cur, "ANALYZE premises")
+            accounts = [f"""
+                UPDATE accounts a SET {', '.join(f'{c} = x.{c}' for c in values)}, updated_at = now()
+                FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
+                INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
+                WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account)"""]
+        execute(cur, "SAVEPOINT import_accounts")
+        try:
+            for statement in accounts:
+                returning = "a.number" if statement.lstrip().startswith("UPDATE") else "number"
+                tracked(statement, returning, "import_changed_accounts")
+        except (errors.CardinalityViolation, errors.UniqueViolation):
+            # An account on two lines (`check` leaves duplicates to this insert when every
+            # account is new).
+            execute(cur, "ROLLBACK TO SAVEPOINT import_accounts")
+            self.duplicates(cur, problems)
+            if problems:
+                return 0
+            raise
+        execute(cur, "RELEASE SAVEPOINT import_accounts")
+        # A listed service the account does not have yet, from the account's opened_on.
+        tracked(f"""
+            INSERT INTO account_services (account, service_code, valid_from)
+            SELECT s.account, c.code, s.opened_on FROM {STAGE} s CROSS JOIN LATERAL unnest(s.services) AS c(code)
+            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)""",
+                "account", "import_changed_services")
+        execute(cur, "SAVEPOINT import_keys")
+        try:
+            bulk_end(cur, restore)
+        except errors.UniqueViolation:
+            # Bulk load: the accounts' key is made again only now, and an account twice in the
+            # file stops it (`check` leaves duplicates to this when every account is new).
+            execute(cur, "ROLLBACK TO SAVEPOINT import_keys")
+            self.duplicates(cur, problems)
+            if problems:
+                return 0
+            raise
+        execute(cur, "RELEASE SAVEPOINT import_keys")
+        if not track:
+            return ctx.rows
+        execute(cur, f"""
+            SELECT count(*) FROM {STAGE} s JOIN houses h ON h.code = s.house_code
+            JOIN premises p ON p.house_id = h.id AND p.number = s.flat
+            WHERE s.account IN (SELECT account FROM import_changed_accounts)
+               OR s.account IN (SELECT account FROM import_changed_services)
+               OR s.house_code IN (SELECT code FROM import_changed_houses)
+               OR p.id IN (SELECT id FROM import_changed_premises)""")
+        return cur.fetchone()[0]
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+class LedgerMerge(Merge):
+    """Opening balances and charges: entries with a reference, never edited.
+
+    Reference scheme. The first entry of a line's reference R (``charge:<account>:<service>:
+    <YYYY-MM>``, ``opening:<account>:<recipient INN>``) has kind `charge` / `opening_balance`
+    and reference R; the k-th version (k >= 2) has reference ``R#k``, so (kind, reference)
+    stays unique. A changed amount (for an opening balance: or date) books a `reversal` of the
+    current version (the opposite amount, its dates, recipient and service, `reverses` = its id,
+    reference ``reversal:<its id>`` as the ledger's ReverseEntry does), then version k+1. An
+    amount of 0 books nothing (or only the reversal). A version reversed otherwise (e.g. by an
+    operator) counts as 0. Like every writer of an account's ledger, the import first locks the
+    accounts it books for (``FOR NO KEY UPDATE``), in account order.
+    """
+
+    columns = ("account text, recipient_id bigint, service_code text, entry_date date, period date, "
+               "amount_kopecks bigint, reason text, reference text")
+    entry_kind = ""
+    key_names: tuple[str, ...] = ()
+    compare_date = False
+
+    def check(self, cur, ctx, problems):
+        duplicates(cur, problems, ("reference",), ", ".join(self.key_names), field=self.key_names[0])
+        report(cur, problems, f"""
+            SELECT s.line, s.account FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = s.account)""",
+            None, "account", "import.unknown_account", lambda r: f"no account {r[1]}")
+
+    def apply(self, cur, ctx, problems):
+        params = {"kind": self.entry_kind, "operator": ctx.operator, "reason": f"replaced by import {ctx.import_id}"}
+        execute(cur, f"""
+            CREATE TEMP TABLE import_plan ON COMMIT DROP AS
+            WITH RECURSIVE version(line, reference, k, id) AS (
+                SELECT s.line, s.reference, 1, e.id FROM {STAGE} s
+                JOIN ledger_entries e ON e.kind = %(kind)s AND e.reference = s.reference AND e.reference <> ''
+                UNION ALL
+                SELECT v.line, v.reference, v.k + 1, e.id FROM version v
+                JOIN ledger_entries e ON e.kind = %(kind)s AND e.reference = v.reference || '#' || (v.k + 1)
+                                       AND e.reference <> ''      -- lets the planner use the partial index ledger_source
+            ),
+            latest AS (SELECT DISTINCT ON (line) line, k, id FROM version ORDER BY line, k DESC)
+            SELECT s.*, l.k, e.id AS cur_id, e.amount_kopecks AS cur_amount, e.entry_date AS cur_date, e.period AS cur_period,
+                   e.recipient_id AS cur_recipient, e.service_code AS cur_service,
+                   (e.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.reverses = e.id)) AS active
+            FROM {STAGE} s LEFT JOIN latest l ON l.line = s.line LEFT JOIN ledger_entries e ON e.id = l.id""", params)
+        same_date = "AND cur_date = entry_date" if self.compare_date else ""
+        execute(cur, f"""DELETE FROM import_plan WHERE CASE WHEN active THEN cur_amount = amount_kopecks {same_date}
+                                                            ELSE amount_kopecks = 0 END""")
+        report(cur, problems, """
+            SELECT p.line, x.period FROM import_plan p JOIN periods x ON x.status = 'closed'
+                AND (x.period = p.period AND p.amount_kopecks <> 0 OR p.active AND x.period = p.cur_period)""",
+            None, "", "import.period_closed", lambda r: f"period {r[1]:%Y-%m} is closed: this line would book an entry in it")
+        if problems:
+            return 0
+        execute(cur, """
+            SELECT 1 FROM accounts WHERE number IN (SELECT account FROM import_plan) ORDER BY number FOR NO KEY UPDATE""")
+        execute(cur, """
+            INSERT INTO ledger_entries (account, recipient_id, kind, amount_kopecks, entry_date, period, service_code, reason,
+                                        reference, reverses, created_by)
+            SELECT account, cur_recipient, 'reversal', -cur_amount, cur_date, cur_period, cur_service, %(reason)s,
+                   'reversal:' || cur_id, cur_id, %(operator)s
+            FROM import_plan WHERE active ORDER BY line""", params)
+        execute(cur, """
+            INSERT INTO ledger_entries (account, recipient_id, kind, amount_kopecks, entry_date, period, service_code, reason,
+                                        reference, created_by)
+            SELECT account, recipient_id, %(kind)s, amount_kopecks, entry_date, period, service_code, reason,
+                   CASE WHEN k IS NULL THEN reference ELSE reference || '#' || (k + 1) END, %(operator)s
+            FROM import_plan WHERE amount_kopecks <> 0 ORDER BY line""", params)
+        execute(cur, "SELECT count(*) FROM import_plan")
+        return cur.fetchone()[0]
+
+
+class OpeningBalancesMerge(LedgerMerge):
+    kind = "opening_balances"
+    entry_kind = "opening_balance"
+    key_names = ("account", "recipient_inn")
+    compare_date = True
+
+
+class ChargesMerge(LedgerMerge):
+    kind = "charges"
+    entry_kind = "charge"
+    key_names = ("account", "service_code", "period")
+
+
+MERGES: dict[str, Merge] = {m.kind: m for m in (OrganisationsMerge(), ServicesMerge(), AccountsMerge(), TariffsMerge(),
+                                                NormsMerge(), OpeningBalancesMerge(), ChargesMerge())}
+
