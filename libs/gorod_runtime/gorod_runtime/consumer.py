@@ -106,11 +106,13 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
         self._dlq_producer = None
         self._partitions: dict = {}
         self._database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        # The group in Kafka carries the environment's prefix; the inbox keeps the plain name.
+        self.kafka_group = self.kafka_settings.group_prefix + self.group
 
     def start(self):
         self._running = True
         self._consumer = kafka.make_consumer(
-            self.kafka_settings, self.group, client_id=f"{self.container.service_name}-{self.method_name}"
+            self.kafka_settings, self.kafka_group, client_id=f"{self.container.service_name}-{self.method_name}"
         )
         self._consumer.subscribe([self.topic], listener=self)
         self._thread = self.container.spawn_managed_thread(self._loop, identifier=f"consumer {self.group}")
@@ -312,17 +314,17 @@ class Consume(Entrypoint, ConsumerRebalanceListener):
         ]
         while True:
             try:
-                self._dlq_producer.send(dlq_topic(self.group), key=record.key, value=record.value,
+                self._dlq_producer.send(dlq_topic(self.kafka_group), key=record.key, value=record.value,
                                         headers=headers).get(timeout=30)
                 break
             except KafkaError:
-                log.exception("cannot write to %s; retrying", dlq_topic(self.group))
+                log.exception("cannot write to %s; retrying", dlq_topic(self.kafka_group))
                 if not keep_going():
                     return False
                 self._sleep(1, keep_going)
         metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.group, self.topic, "dead_lettered").inc()
         log.error("record %s/%s/%s sent to %s after %d attempts: %s",
-                  record.topic, record.partition, record.offset, dlq_topic(self.group), attempts, reason)
+                  record.topic, record.partition, record.offset, dlq_topic(self.kafka_group), attempts, reason)
         return True
 
 

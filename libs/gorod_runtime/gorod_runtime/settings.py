@@ -32,6 +32,7 @@ class KafkaSettings:
     consumer_retry_backoff_ms: int
     consumer_batch_size: int
     inbox_retention_days: int
+    group_prefix: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +102,8 @@ def load_kafka(env: Env | None = None) -> KafkaSettings:
         consumer_retry_backoff_ms=env.int("GOROD_CONSUMER_RETRY_BACKOFF_MS", 200, validate=Range(min=0)),
         consumer_batch_size=env.int("GOROD_CONSUMER_BATCH_SIZE", 100, validate=Range(min=1, max=10000)),
         inbox_retention_days=env.int("GOROD_INBOX_RETENTION_DAYS", 30, validate=Range(min=1)),
+        # Lets several environments (or test databases) share one Kafka cluster.
+        group_prefix=env.str("GOROD_KAFKA_GROUP_PREFIX", ""),
     )
 
 

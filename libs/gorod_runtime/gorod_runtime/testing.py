@@ -164,6 +164,11 @@ class ServiceProcess:
             self.process.wait()
 
 
+def group_prefix_for(db_url: str) -> str:
+    """The consumer-group prefix of services on this database (see service_env)."""
+    return db_url.split("?", 1)[0].rsplit("/", 1)[-1] + "."
+
+
 def service_env(db_url: str, kafka_bootstrap: str, **overrides) -> dict[str, str]:
     env = dict(os.environ)
     env.update(TEST_KAFKA_ENV)
@@ -174,6 +179,8 @@ def service_env(db_url: str, kafka_bootstrap: str, **overrides) -> dict[str, str
         "GOROD_METRICS_PORT": str(devinfra.free_port()),
         "GOROD_LOG_LEVEL": "INFO",
         "GOROD_RECEIPT_CODE_SECRET": "gorod-test-receipt-code-secret-0123456789",  # accruals (test only)
+        # Services of different test databases share the broker: their consumer groups must not.
+        "GOROD_KAFKA_GROUP_PREFIX": group_prefix_for(db_url),
     })
     env.update({k: str(v) for k, v in overrides.items()})
     return env

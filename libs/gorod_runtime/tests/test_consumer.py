@@ -8,14 +8,14 @@ from kafka import KafkaConsumer, KafkaProducer
 from gorod.events.v1 import meters_pb2
 from gorod_runtime import db, events, kafka
 from gorod_runtime.consumer import dlq_topic
-from gorod_runtime.testing import wait_until
+from gorod_runtime.testing import group_prefix_for, wait_until
 
 
 @pytest.fixture
 def topic_and_group(kafka_bootstrap):
     suffix = uuid.uuid4().hex[:8]
     topic, group = f"sample.events-{suffix}.v1", f"sample-{suffix}.effects"
-    kafka.ensure_topics(kafka_bootstrap, [topic, dlq_topic(group)], partitions=4)
+    kafka.ensure_topics(kafka_bootstrap, [topic], partitions=4)
     return topic, group
 
 
@@ -109,6 +109,7 @@ def test_a_poison_event_goes_to_the_dlq_and_later_events_are_processed(
 ):
     topic, group = topic_and_group
     sample(GOROD_CONSUMER_MAX_ATTEMPTS="3")
+    group = group_prefix_for(sample_db) + group  # the group's name in Kafka
     poison_id = str(uuid.uuid4())
     producer.send(topic, key=b"500", value=envelope("500", "poison", event_id=poison_id))
     producer.send(topic, key=b"500", value=b"not an envelope at all")
