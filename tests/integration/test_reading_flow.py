@@ -56,7 +56,7 @@ def test_a_submitted_reading_is_recorded_in_accruals_once(suite):
 
     records = wait_until(
         lambda: (r := consumption(suite, account)) and {x.reading_id for x in r} == set(reading_ids.values()) and r,
-        message="both readings in accruals",
+        message="both readings in accruals", timeout=60,
     )
     by_meter = {r.meter_id: r for r in records}
     assert by_meter["cold-1"].value == "128.579"
@@ -79,7 +79,7 @@ def test_a_replayed_event_changes_nothing(suite, kafka_bootstrap):
     account = f"2{uuid.uuid4().int % 10**8:08d}"
     response = submit(suite, account, ("cold-1", "10"))
     reading_id = response.readings[0].reading_id
-    wait_until(lambda: consumption(suite, account), message="the reading in accruals")
+    wait_until(lambda: consumption(suite, account), timeout=60, message="the reading in accruals")
     envelope = scalar(suite.databases["meters"], "SELECT envelope FROM outbox WHERE event_id = :e", e=reading_id)
 
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
@@ -87,7 +87,7 @@ def test_a_replayed_event_changes_nothing(suite, kafka_bootstrap):
     producer.flush()
     producer.close()
     marker = submit(suite, account, ("cold-2", "1"))  # same key, so handled after the replay
-    wait_until(lambda: len(consumption(suite, account)) == 2, message="the marker reading")
+    wait_until(lambda: len(consumption(suite, account)) == 2, timeout=60, message="the marker reading")
     accruals_db = suite.databases["accruals"]
     assert scalar(accruals_db, "SELECT count(*) FROM inbox WHERE event_id = :e", e=reading_id) == 1
     assert scalar(accruals_db, "SELECT count(*) FROM consumption WHERE account = :a", a=account) == 2

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from accruals import settings as accruals_settings
+from accruals.grpc_api import calculator as calculator_api
 from accruals.grpc_api import consumption as consumption_api
 from accruals.grpc_api import imports as imports_api
 from accruals.grpc_api import ledger as ledger_api
 from accruals.grpc_api import queries as queries_api
 from accruals.grpc_api import receipt_codes as receipt_codes_api
+from accruals.handlers import calculator as calculator_handlers
 from accruals.handlers import consumption as consumption_handlers
 from accruals.handlers import imports as import_handlers
 from accruals.handlers import ledger as ledger_handlers
@@ -100,3 +102,9 @@ class AccrualsService(GorodService):
     def RotateReceiptCode(self, request, context):
         receipt_code_handlers.rotate(self.uow, request.account, request.operator, request.reason)
         return receipt_codes_api.rotate_response()
+
+    # -- the scenario calculator -------------------------------------------------------------
+
+    @grpc
+    def Calculate(self, request, context):
+        return calculator_api.result_response(calculator_handlers.calculate(calculator_api.scenario_from(request)))
