@@ -8,12 +8,14 @@ from accruals.grpc_api import imports as imports_api
 from accruals.grpc_api import ledger as ledger_api
 from accruals.grpc_api import queries as queries_api
 from accruals.grpc_api import receipt_codes as receipt_codes_api
+from accruals.grpc_api import receipts as receipts_api
 from accruals.handlers import calculator as calculator_handlers
 from accruals.handlers import consumption as consumption_handlers
 from accruals.handlers import imports as import_handlers
 from accruals.handlers import ledger as ledger_handlers
 from accruals.handlers import queries as query_handlers
 from accruals.handlers import receipt_codes as receipt_code_handlers
+from accruals.handlers import receipts as receipt_handlers
 from gorod.accruals.v1 import accruals_pb2_grpc
 from gorod_runtime.consumer import consume
 from gorod_runtime.events import Event
@@ -102,6 +104,13 @@ class AccrualsService(GorodService):
     def RotateReceiptCode(self, request, context):
         receipt_code_handlers.rotate(self.uow, request.account, request.operator, request.reason)
         return receipt_codes_api.rotate_response()
+
+    # -- receipt data ------------------------------------------------------------------------
+
+    @grpc
+    def GetReceiptData(self, request, context):
+        account, period = receipts_api.request_from(request)
+        return receipts_api.receipt_response(receipt_handlers.receipt_data(self.uow, self.options, account, period))
 
     # -- the scenario calculator -------------------------------------------------------------
 

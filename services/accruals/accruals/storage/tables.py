@@ -259,3 +259,64 @@ consumption = sa.Table(
     sa.Column("reading_id", pg.UUID(as_uuid=False), nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+# -- monthly runs (migration 0004; docs/monthly-run.md) --------------------------------------
+
+# One row per run of `python -m accruals.run`: a period and a partition (part of parts).
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False),                     # first day of the month
+    sa.Column("part", sa.SmallInteger, nullable=False),               # 1..parts: account_partition(number, parts)
+    sa.Column("parts", sa.SmallInteger, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),                     # running, draft, superseded, closed, failed
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("accounts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lines", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("charges_kopecks", MONEY, nullable=False, server_default="0"),
+    sa.Column("penalties_kopecks", MONEY, nullable=False, server_default="0"),
+    sa.Column("errors", sa.Integer, nullable=False, server_default="0"),      # accounts that could not be charged
+    sa.Column("problems", pg.JSONB, nullable=False, server_default="[]"),    # the first of them
+    sa.Column("settings", pg.JSONB, nullable=False),                           # engine and penalty settings used
+    sa.Column("settings_hash", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+    sa.CheckConstraint("part BETWEEN 1 AND parts", name="runs_part"),
+    sa.CheckConstraint("status IN ('running', 'draft', 'superseded', 'closed', 'failed')", name="runs_status"),
+    sa.Index("runs_period", "period", "id"),
+)
+
+# The lines of every run; partitioned by run (LIST (run_id)): each run creates its own
+# partition charge_lines_r<id>, and a superseded run is pruned with one DROP TABLE. No foreign
+# keys (the run is the only writer and reads what it refers to); ~9 lines per account.
+charge_lines = sa.Table(
+    "charge_lines", metadata,
+    sa.Column("run_id", sa.BigInteger, primary_key=True),
+    sa.Column("account", sa.Text(collation="C"), primary_key=True),
+    sa.Column("line_no", sa.SmallInteger, primary_key=True),          # the engine's order within the account
+    sa.Column("service_code", sa.Text, nullable=False),               # "" for a penalty line
+    sa.Column("recipient_id", sa.BigInteger, nullable=False),
+    sa.Column("component", sa.Text, nullable=False, server_default=""),
+    sa.Column("zone", sa.Text, nullable=False, server_default=""),
+    sa.Column("band", sa.Text, nullable=False, server_default=""),
+    sa.Column("method", sa.Text, nullable=False),                     # the engine's method, or "penalty"
+    sa.Column("volume", VOLUME),
+    sa.Column("unit", sa.Text, nullable=False, server_default=""),
+    sa.Column("tariff", VOLUME),
+    sa.Column("amount_kopecks", MONEY, nullable=False),
+    sa.Column("recalculation", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),   # catch_up, absence
+    # The explanation, compactly: its shape (formula, input names, step labels, notes; shared)
+    # and its values (the inputs' and steps' values joined by U+001F). accruals.run.explain.
+    sa.Column("shape", sa.BigInteger),
+    sa.Column("facts", sa.Text),
+    postgresql_partition_by="LIST (run_id)",
+)
+
+# The shared part of explanations: id = a 63-bit hash of the body, so any process can name it.
+explanation_shapes = sa.Table(
+    "explanation_shapes", metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("body", pg.JSONB, nullable=False),     # {"method", "formula", "inputs": [names], "steps": [labels], "notes"}
+)

@@ -1,0 +1,104 @@
+"""A region to run, for tests and the benchmark (not used by the run itself).
+
+`load_region` imports the files of `tools/demo_region.py` with the importer (the same code as
+`python -m accruals.importer`), in the documented order. The demo region has no meter
+readings, absences or payments; `add_readings`, `add_absences` and `add_payments` add them
+with plain SQL, deterministically (from md5 of the account, never random()):
+
+- readings: the registers of cold water, hot water and electricity of one account in
+  `every` (by account_partition), one reading per month for `months` periods up to the
+  period, with consumption drawn around a norm-like volume per resident; `gap_share` of the
+  registers miss this period's reading and as many miss the previous one (averages,
+  catch-ups);
+- absences: one person away for 17 days of the period, in one account of 100;
+- payments: in one account of 10 with an opening balance, a payment of half of it in the
+  month before the period and, in one of 20, another in the period (the penalty's payment
+  path, the receipt's payments).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+
+import psycopg
+
+from accruals.imports.apply import connection_url, run_import
+from gorod_runtime.period import Period
+
+FILES = ("organisations", "services", "tariffs", "norms", "accounts", "opening_balances")
+# A number in [0, 1) from md5 of an expression.
+_UNIT = "(('x' || substr(md5({}), 1, 8))::bit(32)::bigint / 4294967296.0)"
+
+
+def load_region(db_url: str, folder: pathlib.Path | str, operator: str = "sample") -> dict:
+    """Import the demo region's six files; {kind: report} (each must be applied)."""
+    reports = {}
+    for kind in FILES:
+        report = run_import(db_url, kind, str(pathlib.Path(folder) / f"{kind}.csv"), operator=operator)
+        if report.status != "applied":
+            raise RuntimeError(f"import of {kind} was {report.status}: {[p.as_dict() for p in report.problems[:5]]}")
+        reports[kind] = report
+    return reports
+
+
+def _months_back(period: Period, count: int) -> Period:
+    index = period.year * 12 + period.month - 1 - count
+    return Period(index // 12, index % 12 + 1)
+
+
+def add_readings(db_url: str, period: Period, every: int = 2, months: int = 2, gap_share: float = 0.05) -> int:
+    """Readings of the metered registers (see the module); the number of rows added."""
+    first = _months_back(period, months - 1).first_day
+    used = _UNIT.format("s.account || s.service_code || p.period")
+    pick = _UNIT.format("s.account || s.service_code")
+    statement = f"""
+        INSERT INTO consumption (account, meter_id, zone, period, service, value, consumption, reading_id, submitted_at)
+        SELECT account, meter_id, '', period, service_code,
+               start + sum(used) OVER (PARTITION BY account, meter_id ORDER BY period), used,
+               md5(meter_id || period)::uuid, period + interval '22 days'
+        FROM (
+            SELECT s.account, s.account || '-' || s.service_code AS meter_id, s.service_code, p.period::date AS period,
+                   round((CASE s.service_code WHEN 'electricity' THEN 60 + 70 * a.residents ELSE 1 + 2.5 * a.residents END
+                          * (0.6 + 0.8 * {used}))::numeric, CASE s.service_code WHEN 'electricity' THEN 0 ELSE 3 END) AS used,
+                   round((1000 * {pick})::numeric, 3) AS start, {pick} AS skip
+            FROM account_services s JOIN accounts a ON a.number = s.account
+            CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS p(period)
+            WHERE s.service_code IN ('cold_water', 'hot_water', 'electricity') AND account_partition(s.account, %(every)s) = 1
+        ) x
+        WHERE NOT (period = %(last)s AND skip < %(gap)s)
+          AND NOT (period = %(prev)s AND skip >= %(gap)s AND skip < 2 * %(gap)s)"""
+    with psycopg.connect(connection_url(db_url)) as conn:
+        cur = conn.execute(statement, {"first": first, "last": period.first_day, "every": every, "gap": gap_share,
+                                       "prev": _months_back(period, 1).first_day})
+        count = cur.rowcount
+        conn.execute("ANALYZE consumption")
+    return count
+
+
+def add_absences(db_url: str, period: Period, every: int = 100) -> int:
+    start = period.first_day
+    with psycopg.connect(connection_url(db_url)) as conn:
+        cur = conn.execute("""
+            INSERT INTO absence_periods (account, persons, departed_on, returned_on, document)
+            SELECT number, 1, %(departed)s, %(returned)s, 'справка о временном отсутствии' FROM accounts
+            WHERE closed_on IS NULL AND account_partition(number, %(every)s) = 2""",
+                           {"departed": start + dt.timedelta(days=2), "returned": start + dt.timedelta(days=19), "every": every})
+        return cur.rowcount
+
+
+def add_payments(db_url: str, period: Period, every: int = 10) -> int:
+    """Payments of part of the opening balances (see the module); the entries added."""
+    before = _months_back(period, 1).first_day + dt.timedelta(days=14)
+    during = period.first_day + dt.timedelta(days=9)
+    with psycopg.connect(connection_url(db_url)) as conn:
+        cur = conn.execute("""
+            INSERT INTO ledger_entries (account, recipient_id, kind, amount_kopecks, entry_date, period, reason, reference,
+                                        created_by)
+            SELECT e.account, e.recipient_id, 'payment', -(e.amount_kopecks / 2), d.day, date_trunc('month', d.day)::date,
+                   'sample', 'sample-payment:' || e.id || ':' || d.n, 'payments'
+            FROM ledger_entries e
+            CROSS JOIN (VALUES (1, %(before)s::date), (2, %(during)s::date)) AS d(n, day)
+            WHERE e.kind = 'opening_balance' AND e.amount_kopecks > 1 AND account_partition(e.account, %(every)s) = 3
+              AND (d.n = 1 OR account_partition(e.account, %(twice)s) = 3)""",
+                           {"before": before, "during": during, "every": every, "twice": 2 * every})
+        return cur.rowcount

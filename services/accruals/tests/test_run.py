@@ -1,0 +1,259 @@
+"""The monthly run on a small demo region in a real database (docs/monthly-run.md).
+
+The region: tools/demo_region.py (400 accounts) imported with the importer; readings for half
+the accounts (4 months, with gaps), some absences and payments (accruals.run.sample). The
+period is March 2026: the opening balances of 1 January are late by then (penalties).
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import pathlib
+import subprocess
+import sys
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from accruals.domain import penalties as penalty_rules
+from accruals.domain.charges import DEFAULT_SETTINGS, compute
+from accruals.imports.apply import connection_url
+from accruals.run import compare, explain, partition, runner, sample
+from accruals.run.inputs import HISTORY_MONTHS, Reference, months_back
+from accruals.storage import runs as storage
+from gorod_runtime.period import Period
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tools"))
+import demo_region  # noqa: E402
+
+MARCH = Period(2026, 3)
+FEBRUARY = Period(2026, 2)
+ACCOUNTS = 400
+
+
+@pytest.fixture(scope="module")
+def region(make_database_module, tmp_path_factory):
+    url = connection_url(make_database_module("accruals"))
+    folder = tmp_path_factory.mktemp("region")
+    demo_region.generate(folder, ACCOUNTS, seed=7)
+    sample.load_region(url, folder)
+    sample.add_readings(url, MARCH, every=2, months=4, gap_share=0.1)
+    sample.add_absences(url, MARCH, every=20)
+    sample.add_payments(url, MARCH, every=5)
+    return url
+
+
+def sql(url: str, statement: str, params=None) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def lines_of(url: str, run_id: int) -> dict[str, list[tuple]]:
+    """{account: [line, ...]} of a run, each line without its run and number."""
+    result = collections.defaultdict(list)
+    for row in sql(url, f"""SELECT account, service_code, recipient_id, component, zone, band, method, volume, unit, tariff,
+                                   amount_kopecks, recalculation, reason, shape, facts
+                            FROM {storage.lines_table(run_id)} ORDER BY account, line_no"""):
+        result[row[0]].append(row[1:])
+    return dict(result)
+
+
+def chargeable(url: str, period: Period) -> set[str]:
+    last = period.next().first_day - dt.timedelta(days=1)
+    return {r[0] for r in sql(url, """
+        SELECT DISTINCT a.number FROM accounts a JOIN account_services s ON s.account = a.number
+        WHERE a.opened_on <= %(last)s AND (a.closed_on IS NULL OR a.closed_on >= %(first)s)
+          AND s.valid_from <= %(last)s AND (s.valid_to IS NULL OR s.valid_to >= %(first)s)""",
+        {"first": period.first_day, "last": last})}
+
+
+def run_cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GOROD_DB_URL=url)
+    return subprocess.run([sys.executable, "-m", "accruals.run", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(region):
+    result = runner.run_period(region, MARCH, workers=2, chunk=50)
+    assert result["status"] == "draft" and result["errors"] == 0, result
+    lines = lines_of(region, result["run_id"])
+    assert set(lines) == chargeable(region, MARCH)
+    assert result["accounts"] == len(lines) and result["lines"] == sum(len(v) for v in lines.values())
+    assert result["memo_hits"] > 0                   # alike flats were computed once
+    stored = sql(region, "SELECT charges_kopecks, penalties_kopecks, status FROM runs WHERE id = %s", (result["run_id"],))
+    assert stored == [(result["charges_kopecks"], result["penalties_kopecks"], "draft")]
+    assert result["penalties_kopecks"] > 0
+
+    # The same inputs, every account in one piece (no memo, no split by meters), straight into
+    # the engine: the same lines, and the stored explanations decode to the engine's.
+    shapes = dict(sql(region, "SELECT id, body FROM explanation_shapes"))
+    first, last = MARCH.first_day, MARCH.next().first_day - dt.timedelta(days=1)
+    params = {"first": first, "last": last, "prev": months_back(MARCH, 1).first_day,
+              "since": months_back(MARCH, HISTORY_MONTHS).first_day}
+    with psycopg.connect(region) as conn:
+        cur = conn.cursor()
+        reference = Reference(MARCH, storage.services(cur), storage.tariffs(cur), storage.norms(cur), storage.houses(cur))
+        for setting in storage.READER_SETTINGS:
+            cur.execute(setting)
+        with cur.copy(storage.inputs_statement(1, 1), params) as copy:
+            text = b"".join(bytes(block) for block in copy).decode()
+    metered = 0
+    for row in text.split("\n")[:-1]:
+        house, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, _ = row.split("\t")
+        none = "\\N"
+        inputs = reference.account((number, total, heated, int(residents), int(registered), installable == "t", int(rooms),
+                                    int(house)), codes, None if readings == none else readings,
+                                   None if absences == none else absences)
+        metered += bool(inputs.meters)
+        expected = sorted((line.service_code, line.component, line.zone, line.band, line.method,
+                           None if line.volume is None else str(line.volume), None if line.tariff is None else str(line.tariff),
+                           int(line.amount.scaleb(2)), line.recalculation, line.reason,
+                           json.dumps(line.explanation.as_dict(), ensure_ascii=False, sort_keys=True))
+                          for line in compute(inputs, DEFAULT_SETTINGS))
+        got = []
+        for (service, _rid, component, zone, band, method, volume, _unit, tariff, kopecks, recalculation, reason, shape,
+             facts) in lines[number]:
+            if method == "penalty":
+                continue
+            decoded = explain.decode(shapes[shape], facts)
+            decoded.pop("method")
+            got.append((service, component, zone, band, method, None if volume is None else str(volume),
+                        None if tariff is None else str(tariff), kopecks, recalculation, reason,
+                        json.dumps(decoded, ensure_ascii=False, sort_keys=True)))
+        assert sorted(got) == expected, number
+    assert 0.3 * len(lines) < metered < 0.7 * len(lines)
+
+    # Penalties: the domain's rules on the ledger, per account and recipient.
+    penalties = {(a, r): k for a, r, k in sql(region, f"""
+        SELECT account, recipient_id, amount_kopecks FROM {storage.lines_table(result['run_id'])} WHERE method = 'penalty'""")}
+    entries = collections.defaultdict(list)
+    for account, recipient, entry_id, kind, kopecks, day, period, reverses in sql(region, """
+            SELECT account, recipient_id, id, kind, amount_kopecks, entry_date, period, reverses FROM ledger_entries
+            WHERE entry_date <= %s ORDER BY entry_date, id""", (last,)):
+        entries[(account, recipient)].append((entry_id, kind, kopecks, day, period, reverses))
+    expected_penalties = {}
+    for key, items in entries.items():
+        debts, payments = collections.Counter(), []
+        for _id, kind, kopecks, day, period, _rev in items:
+            if kopecks > 0 and kind != "penalty":
+                debts[Period(period.year, period.month)] += kopecks
+            elif kopecks < 0:
+                payments.append(penalty_rules.Payment(day, Decimal(-kopecks) / 100))
+        if debts:
+            total = penalty_rules.penalty({p: Decimal(k) / 100 for p, k in debts.items()}, payments,
+                                          calc_date=last, since=first).total
+            if total > 0:
+                expected_penalties[key] = int(total * 100)
+    assert penalties == expected_penalties
+    assert any(len(v) > 1 for v in entries.values())      # some paid: the domain's own path too
+
+
+def test_a_rerun_replaces_the_draft_with_the_same_lines(region):
+    before = runner.status(region, MARCH)["runs"]
+    previous = [r for r in before if r["status"] == "draft"][-1]
+    again = runner.run_period(region, MARCH, workers=1)
+    assert again["superseded"] == [previous["run_id"]]
+    assert again["charges_kopecks"] == previous["charges_kopecks"]
+    assert again["penalties_kopecks"] == previous["penalties_kopecks"]
+    assert lines_of(region, again["run_id"]) == lines_of(region, previous["run_id"])
+    statuses = {r["run_id"]: r["status"] for r in runner.status(region, MARCH)["runs"]}
+    assert statuses[previous["run_id"]] == "superseded" and statuses[again["run_id"]] == "draft"
+    assert [r for r in statuses.values() if r == "draft"] == ["draft"]
+
+
+def test_partitions_one_two_and_three_of_three_are_the_whole(region):
+    whole = [r for r in runner.status(region, MARCH)["runs"] if r["status"] == "draft"][-1]
+    expected = lines_of(region, whole["run_id"])
+    seen: dict[str, int] = {}
+    union: dict[str, list] = {}
+    for part in (1, 2, 3):
+        result = runner.run_period(region, MARCH, part, 3, workers=1)
+        assert result["partition"] == f"{part}/3" and result["superseded"] == []
+        for account, rows in lines_of(region, result["run_id"]).items():
+            assert account not in seen, f"{account} in partitions {seen[account]} and {part}"
+            assert partition.partition_of(account, 3) == part
+            seen[account] = part
+            union[account] = rows
+    assert union == expected
+    # The whole run is masked account by account: no single partition covers it, so it stays a draft.
+    assert {r["partition"]: r["status"] for r in runner.status(region, MARCH)["runs"] if r["status"] == "draft"} == {
+        "1/1": "draft", "1/3": "draft", "2/3": "draft", "3/3": "draft"}
+
+
+def test_compare_shows_what_a_tariff_change_did(region):
+    base = runner.run_period(region, MARCH, workers=1)
+    sql(region, "UPDATE tariffs SET rate = rate + 1 WHERE service_code = 'cold_water' RETURNING id")
+    try:
+        changed = runner.run_period(region, MARCH, workers=1)
+    finally:
+        sql(region, "UPDATE tariffs SET rate = rate - 1 WHERE service_code = 'cold_water' RETURNING id")
+    report = compare.compare(region, MARCH, limit=5)
+    assert report["run_a"]["run_id"] == base["run_id"] and report["run_b"]["run_id"] == changed["run_id"]
+    with_cold_water = {a for a, rows in lines_of(region, base["run_id"]).items() if any(r[0] == "cold_water" for r in rows)}
+    assert report["accounts_changed"] == len(with_cold_water)
+    assert report["lines_added"] == report["lines_removed"] == 0
+    assert [s["service_code"] for s in report["by_service"]] == ["cold_water"]
+    assert report["delta_kopecks"] == changed["charges_kopecks"] - base["charges_kopecks"] > 0
+    assert report["by_service"][0]["delta_kopecks"] == report["delta_kopecks"]
+    assert len(report["accounts"]) == 5
+    top = report["accounts"][0]
+    assert top["delta_kopecks"] == sum(line["delta_kopecks"] for line in top["lines"]) > 0
+    assert {line["change"] for line in top["lines"]} == {"changed"}
+    assert all(line["b_tariff"] != line["a_tariff"] for line in top["lines"])
+    # The same through the CLI, naming the runs.
+    done = run_cli(region, "compare", "--period", "2026-03", "--run", str(base["run_id"]), "--run", str(changed["run_id"]),
+                   "--limit", "1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["delta_kopecks"] == report["delta_kopecks"]
+
+
+def test_close_posts_the_lines_and_a_closed_period_changes_no_more(region):
+    done = run_cli(region, "--period", "2026-02", "--partition", "1/2")
+    assert done.returncode == 0, done.stderr
+    refused = run_cli(region, "close", "--period", "2026-02")
+    assert refused.returncode == 1 and "run the missing partitions" in refused.stderr
+    done = run_cli(region, "--period", "2026-02", "--partition", "2/2")
+    assert done.returncode == 0, done.stderr
+    closed = run_cli(region, "close", "--period", "2026-02")
+    assert closed.returncode == 0, closed.stderr
+    report = json.loads(closed.stdout)
+    assert report["status"] == "closed" and len(report["runs"]) == 2
+
+    posted = {(a, r, k): amount for a, r, k, amount in sql(region, """
+        SELECT account, recipient_id, kind, amount_kopecks FROM ledger_entries
+        WHERE reference LIKE 'run:2026-02:%%' AND entry_date = '2026-02-28' AND period = '2026-02-01'""")}
+    expected = collections.Counter()
+    for run_id in report["runs"]:
+        for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
+                                                 f"FROM {storage.lines_table(run_id)}"):
+            expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
+    assert posted == {k: v for k, v in expected.items() if v}
+    assert report["ledger_entries"] == len(posted)
+
+    def state():
+        return (sql(region, "SELECT id, status, lines, charges_kopecks FROM runs ORDER BY id"),
+                sql(region, "SELECT count(*), sum(amount_kopecks) FROM ledger_entries"),
+                sql(region, "SELECT count(*) FROM charge_lines"),
+                sql(region, "SELECT status FROM periods WHERE period = '2026-02-01'"))
+
+    before = state()
+    assert before[3] == [("closed",)]
+    for args in (("--period", "2026-02"), ("--period", "2026-02", "--partition", "1/2"), ("close", "--period", "2026-02")):
+        again = run_cli(region, *args)
+        assert again.returncode == 1, again
+        assert "2026-02" in again.stderr and ("closed" in again.stderr) and again.stdout == ""
+    assert state() == before
+
+    # March, run again now that February is closed: registers without readings take what
+    # February billed (the closed run's lines), and nothing else moves.
+    march = runner.run_period(region, MARCH, workers=1)
+    assert march["errors"] == 0 and march["accounts"] == len(chargeable(region, MARCH))
+
+
+def test_usage_errors_exit_with_code_2(region):
+    assert run_cli(region, "--period", "2026-13").returncode == 2
+    assert run_cli(region, "--period", "2026-03", "--partition", "4/3").returncode == 2
+    assert run_cli(region, "compare", "--period", "2026-03", "--run", "1").returncode == 2
