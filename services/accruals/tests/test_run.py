@@ -257,3 +257,14 @@ def test_usage_errors_exit_with_code_2(region):
     assert run_cli(region, "--period", "2026-13").returncode == 2
     assert run_cli(region, "--period", "2026-03", "--partition", "4/3").returncode == 2
     assert run_cli(region, "compare", "--period", "2026-03", "--run", "1").returncode == 2
+
+
+def test_prune_drops_superseded_lines_and_keeps_the_newest(region):
+    runs = runner.status(region, MARCH)["runs"]
+    superseded = [r["run_id"] for r in runs if r["status"] == "superseded"]
+    assert len(superseded) >= 2
+    done = runner.prune(region, MARCH, keep=1)
+    assert done["dropped"] == superseded[:-1]
+    tables = {r[0] for r in sql(region, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'charge_lines_r%%'")}
+    assert not {storage.lines_table(i) for i in superseded[:-1]} & tables
+    assert storage.lines_table(superseded[-1]) in tables

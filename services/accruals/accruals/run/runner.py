@@ -339,9 +339,13 @@ def status(db_url: str, period: Period) -> dict:
 
 
 def prune(db_url: str, period: Period, keep: int = 1) -> dict:
-    """Drop the lines of failed runs and of all but the newest `keep` superseded runs."""
+    """Drop the lines of failed runs and of all but the newest `keep` superseded runs. When no
+    run of the period is in progress, a run still marked `running` (its process died) is failed."""
     with storage.connect(db_url) as conn:
         cur = conn.cursor()
+        if _try_lock(cur, period.first_day, shared=False):
+            for run in storage.runs_of(cur, period.first_day, ("running",)):
+                storage.fail_run(cur, run["id"])
         runs = storage.runs_of(cur, period.first_day, ("superseded", "failed"))
         superseded = [r["id"] for r in runs if r["status"] == "superseded"]
         dropped = [r["id"] for r in runs if r["status"] == "failed"] + superseded[:max(0, len(superseded) - keep)]
@@ -349,10 +353,6 @@ def prune(db_url: str, period: Period, keep: int = 1) -> dict:
             storage.drop_lines(cur, run_id)
         conn.commit()
     return {"period": str(period), "dropped": dropped}
-
-
-def effective_runs(cur, first: dt.date) -> list[dict]:
-    return storage.runs_of(cur, first, storage.ACTIVE)
 
 
 def run_table(run_id: int) -> sql.Identifier:

@@ -6,14 +6,14 @@ readings, absences or payments; `add_readings`, `add_absences` and `add_payments
 with plain SQL, deterministically (from md5 of the account, never random()):
 
 - readings: the registers of cold water, hot water and electricity of one account in
-  `every` (by account_partition), one reading per month for `months` periods up to the
-  period, with consumption drawn around a norm-like volume per resident; `gap_share` of the
-  registers miss this period's reading and as many miss the previous one (averages,
-  catch-ups);
-- absences: one person away for 17 days of the period, in one account of 100;
-- payments: in one account of 10 with an opening balance, a payment of half of it in the
-  month before the period and, in one of 20, another in the period (the penalty's payment
-  path, the receipt's payments).
+  `every` (chosen by a hash of its own, so that they spread evenly over any partitions), one
+  reading per month for `months` periods up to the period, with consumption drawn around a
+  norm-like volume per resident; `gap_share` of the registers miss this period's reading and
+  as many miss the previous one (averages, catch-ups);
+- absences: one person away for 17 days of the period, in one account of `every`;
+- payments: in one account of `every` with an opening balance, a payment of half of it in the
+  month before the period and, in one of `every` of those, another in the period (the
+  penalty's payment path, the receipt's payments).
 """
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ from gorod_runtime.period import Period
 FILES = ("organisations", "services", "tariffs", "norms", "accounts", "opening_balances")
 # A number in [0, 1) from md5 of an expression.
 _UNIT = "(('x' || substr(md5({}), 1, 8))::bit(32)::bigint / 4294967296.0)"
+
+
+def _one_in(column: str, salt: str) -> str:
+    """SQL: true for one account in %(every)s, independent of the run's partitions (another hash)."""
+    return f"(('x' || substr(md5({column} || '/{salt}'), 1, 8))::bit(32)::bigint %% %(every)s) = 0"
 
 
 def load_region(db_url: str, folder: pathlib.Path | str, operator: str = "sample") -> dict:
@@ -63,7 +68,7 @@ def add_readings(db_url: str, period: Period, every: int = 2, months: int = 2, g
                    round((1000 * {pick})::numeric, 3) AS start, {pick} AS skip
             FROM account_services s JOIN accounts a ON a.number = s.account
             CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS p(period)
-            WHERE s.service_code IN ('cold_water', 'hot_water', 'electricity') AND account_partition(s.account, %(every)s) = 1
+            WHERE s.service_code IN ('cold_water', 'hot_water', 'electricity') AND {_one_in('s.account', 'metered')}
         ) x
         WHERE NOT (period = %(last)s AND skip < %(gap)s)
           AND NOT (period = %(prev)s AND skip >= %(gap)s AND skip < 2 * %(gap)s)"""
@@ -81,7 +86,7 @@ def add_absences(db_url: str, period: Period, every: int = 100) -> int:
         cur = conn.execute("""
             INSERT INTO absence_periods (account, persons, departed_on, returned_on, document)
             SELECT number, 1, %(departed)s, %(returned)s, 'справка о временном отсутствии' FROM accounts
-            WHERE closed_on IS NULL AND account_partition(number, %(every)s) = 2""",
+            WHERE closed_on IS NULL AND """ + _one_in("number", "absent"),
                            {"departed": start + dt.timedelta(days=2), "returned": start + dt.timedelta(days=19), "every": every})
         return cur.rowcount
 
@@ -98,7 +103,7 @@ def add_payments(db_url: str, period: Period, every: int = 10) -> int:
                    'sample', 'sample-payment:' || e.id || ':' || d.n, 'payments'
             FROM ledger_entries e
             CROSS JOIN (VALUES (1, %(before)s::date), (2, %(during)s::date)) AS d(n, day)
-            WHERE e.kind = 'opening_balance' AND e.amount_kopecks > 1 AND account_partition(e.account, %(every)s) = 3
-              AND (d.n = 1 OR account_partition(e.account, %(twice)s) = 3)""",
-                           {"before": before, "during": during, "every": every, "twice": 2 * every})
+            WHERE e.kind = 'opening_balance' AND e.amount_kopecks > 1 AND """ + _one_in("e.account", "paid") + """
+              AND (d.n = 1 OR """ + _one_in("e.account", "paid twice") + ")",
+                           {"before": before, "during": during, "every": every})
         return cur.rowcount

@@ -21,7 +21,6 @@ SESSION_SETTINGS = (
     "SET DateStyle = ISO",
     "SET application_name = 'gorod-accruals-run'",
 )
-ACTIVE = ("draft", "closed")    # the statuses whose lines count (for the accounts they cover)
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
