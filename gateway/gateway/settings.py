@@ -8,10 +8,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from environs import Env, EnvError
 from marshmallow.validate import Length, OneOf, Range
 
-from gorod_runtime.settings import GRPC_PORTS, SettingsError, _one_line
+from gorod_runtime.settings import GRPC_PORTS, SettingsError, read_env
 
 SERVICES = tuple(GRPC_PORTS)
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -31,9 +30,8 @@ class GatewaySettings:
 
 def load() -> GatewaySettings:
     """Read and validate every gateway setting; raise SettingsError naming each bad variable."""
-    env = Env(eager=False)
-    try:
-        settings = GatewaySettings(
+    with read_env() as env:
+        return GatewaySettings(
             host=env.str("GOROD_GATEWAY_HOST", "127.0.0.1"),
             port=env.int("GOROD_GATEWAY_PORT", 8080, validate=Range(min=1, max=65535)),
             workers=env.int("GOROD_GATEWAY_WORKERS", 2, validate=Range(min=1, max=64)),
@@ -46,10 +44,6 @@ def load() -> GatewaySettings:
             deadline_s=env.float("GOROD_GATEWAY_DEADLINE_S", 5.0, validate=Range(min=0.01, max=300)),
             ready_deadline_s=env.float("GOROD_GATEWAY_READY_DEADLINE_S", 1.0, validate=Range(min=0.01, max=60)),
         )
-        env.seal()
-    except EnvError as exc:
-        raise SettingsError(_one_line(exc)) from None
-    return settings
 
 
 def load_or_exit(exit_code: int = 2) -> GatewaySettings:

@@ -4,7 +4,6 @@ HTTP goes through Flask's test client here; test_gunicorn.py runs the real serve
 """
 from __future__ import annotations
 
-import socket
 import time
 from concurrent import futures
 
@@ -23,12 +22,7 @@ from gateway.settings import SERVICES, GatewaySettings
 from gateway.upstreams import Upstreams
 from gorod.common.v1 import common_pb2
 from gorod.meters.v1 import meters_pb2, meters_pb2_grpc
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from gorod_runtime.devinfra import free_port
 
 
 def start_server(*register) -> tuple[grpc.Server, str]:

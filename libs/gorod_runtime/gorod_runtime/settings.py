@@ -5,6 +5,7 @@ clear message instead of a traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import zoneinfo
 
@@ -75,7 +76,7 @@ def database_url_for(server_url: str, dbname: str) -> str:
     return f"{scheme}://{netloc}/{dbname}" + (f"?{query}" if query else "")
 
 
-def _validate_tz(value: str) -> None:
+def validate_tz(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -85,13 +86,8 @@ def _validate_tz(value: str) -> None:
 def load_kafka(env: Env | None = None) -> KafkaSettings:
     """Kafka settings; with no `env` given, read and validate them on their own."""
     if env is None:
-        env = Env(eager=False)
-        try:
-            kafka = load_kafka(env)
-            env.seal()
-        except EnvError as exc:
-            raise SettingsError(_one_line(exc)) from None
-        return kafka
+        with read_env() as own:
+            return load_kafka(own)
     positive = Range(min=1)
     return KafkaSettings(
         bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -109,10 +105,9 @@ def load_kafka(env: Env | None = None) -> KafkaSettings:
 
 def load(service: str) -> ServiceSettings:
     """Read and validate every setting of `service`; raise SettingsError naming each bad variable."""
-    env = Env(eager=False)
     port = Range(min=1, max=65535)
-    try:
-        settings = ServiceSettings(
+    with read_env() as env:
+        return ServiceSettings(
             service=service,
             db_url=database_url(service, env),
             db_pool_size=env.int("GOROD_DB_POOL_SIZE", 10, validate=Range(min=1, max=200)),
@@ -121,7 +116,7 @@ def load(service: str) -> ServiceSettings:
             metrics_port=env.int("GOROD_METRICS_PORT", METRICS_PORTS.get(service, 9100), validate=Range(min=0, max=65535)),
             max_workers=env.int("GOROD_MAX_WORKERS", 50, validate=Range(min=1, max=10000)),
             log_level=env.str("GOROD_LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-            tz=env.str("GOROD_TZ", "Asia/Barnaul", validate=_validate_tz),
+            tz=region_tz(env),
             kafka=load_kafka(env),
             relay=RelaySettings(
                 enabled=env.bool("GOROD_RELAY_ENABLED", True),
@@ -130,10 +125,23 @@ def load(service: str) -> ServiceSettings:
                 retention_days=env.int("GOROD_OUTBOX_RETENTION_DAYS", 7, validate=Range(min=1)),
             ),
         )
+
+
+def region_tz(env: Env) -> str:
+    """GOROD_TZ: the region's zone for business dates."""
+    return env.str("GOROD_TZ", "Asia/Barnaul", validate=validate_tz)
+
+
+@contextlib.contextmanager
+def read_env():
+    """An Env that collects every bad variable; leaving the block raises one SettingsError
+    naming them all (so a process can exit with one line)."""
+    env = Env(eager=False)
+    try:
+        yield env
         env.seal()
     except EnvError as exc:
         raise SettingsError(_one_line(exc)) from None
-    return settings
 
 
 def _one_line(exc: EnvError) -> str:

@@ -10,11 +10,10 @@ import dataclasses
 import hashlib
 import hmac
 
-from environs import Env, EnvError
 from marshmallow import ValidationError
 from marshmallow.validate import Range
 
-from gorod_runtime.settings import SettingsError, _one_line, _validate_tz
+from gorod_runtime.settings import read_env, region_tz
 
 SECRET_MIN_LENGTH = 32
 DEFAULT_RECEIPT_CODE_PERIODS = 3
@@ -57,15 +56,11 @@ def dummy_generation(signing_secret: bytes) -> int:
 
 def load() -> AccrualsSettings:
     """Read and validate the accruals settings; raise SettingsError naming each bad variable."""
-    env = Env(eager=False)
-    try:
-        tz = env.str("GOROD_TZ", "Asia/Barnaul", validate=_validate_tz)
+    with read_env() as env:
+        tz = region_tz(env)
         raw_secrets = env.str("GOROD_RECEIPT_CODE_SECRET", validate=_validate_secrets)
         periods = env.int("GOROD_RECEIPT_CODE_PERIODS", DEFAULT_RECEIPT_CODE_PERIODS,
                           validate=Range(min=1, max=MAX_RECEIPT_CODE_PERIODS))
-        env.seal()
-    except EnvError as exc:
-        raise SettingsError(_one_line(exc)) from None
     secrets = parse_secrets(raw_secrets)
     return AccrualsSettings(
         tz=tz, receipt_code_periods=periods, receipt_code_secrets=secrets,
