@@ -73,20 +73,25 @@ def fmt_date(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)  # not frozen: the charge engine builds millions (frozen is ~5× slower)
 class Explanation:
-    method: str                                    # the rule and its source
+    """How a figure was reached: the one explanation type of charges, penalties, subsidies, benefits."""
+
     formula: str                                   # the formula, as text
     inputs: Mapping[str, str]                      # every input, as text
     steps: tuple[tuple[str, str], ...]             # intermediate values, in order
-    notes: tuple[str, ...] = ()                    # settings and caveats (same shape as the charge engine's)
+    notes: tuple[str, ...] = ()                    # settings and caveats
+    method: str = ""                               # the rule and its source (charge lines carry theirs on the line)
 
     def as_dict(self) -> dict:
-        return {"method": self.method, "formula": self.formula, "inputs": dict(self.inputs),
-                "steps": [list(step) for step in self.steps], "notes": list(self.notes)}
+        result = {"method": self.method} if self.method else {}
+        result.update(formula=self.formula, inputs=dict(self.inputs),
+                      steps=[list(step) for step in self.steps], notes=list(self.notes))
+        return result
 
     def text(self) -> str:
-        lines = [self.method, f"  формула: {self.formula}"]
+        lines = [self.method] if self.method else []
+        lines.append(f"  формула: {self.formula}")
         lines += [f"  {name} = {value}" for name, value in self.inputs.items()]
         lines += [f"  {label}: {value}" for label, value in self.steps]
         lines += [f"  примечание: {note}" for note in self.notes]

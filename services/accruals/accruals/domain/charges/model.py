@@ -17,6 +17,7 @@ import types
 from collections.abc import Mapping
 from decimal import Decimal
 
+from accruals.domain.explanation import Explanation
 from gorod_runtime.period import Period
 
 from .money import ZERO
@@ -210,18 +211,6 @@ class AccountInputs:
 # The output classes are slotted but not frozen: a frozen dataclass's __init__ sets each field
 # through object.__setattr__, about 5 times slower, and the monthly run makes ~10 lines and
 # ~10 explanations per account for 1,000,000 accounts. Treat them as read-only all the same.
-
-
-@dataclasses.dataclass(slots=True)
-class Explanation:
-    formula: str                                # e.g. "P = V × T; V = n × N"
-    inputs: dict[str, str]                      # the symbols of the formula and their values
-    steps: tuple[tuple[str, str], ...]          # (what, value) in order, down to the rounded amount
-    notes: tuple[str, ...] = ()                 # rule references, settings, data caveats
-
-    def as_dict(self) -> dict:
-        return {"formula": self.formula, "inputs": dict(self.inputs),
-                "steps": [list(step) for step in self.steps], "notes": list(self.notes)}
 
 
 @dataclasses.dataclass(slots=True)
