@@ -258,7 +258,9 @@ def test_search_by_owner_and_address_words(stub):
         return [a.number for a in search(stub, query).accounts]
 
     assert numbers("Петрова") == ["300000002"]
-    assert numbers("иванов") == ["300000001", "300000003"]         # case-insensitive, part of a word
+    assert numbers("иванов") == ["300000001", "300000003"]         # case-insensitive, the beginning of a word
+    assert numbers("АННА") == ["300000002"]                        # any word of the name
+    assert numbers("ванов") == []                                  # not the inside of a word
     assert numbers("Строителей") == ["300000003", "300000005"]
     assert numbers("Ленина Иванов") == ["300000001"]               # every word must match
     assert numbers("Строителей 7") == ["300000005"]                # a number word: flat or house number

@@ -5,7 +5,8 @@
 2. Take the import lock (one import at a time per database), load the reference data rows
    point at (organisations, services).
 3. Stream the rows: each is checked in Python (`kinds`) and, if good, COPYed into a TEMP
-   staging table; nothing holds more than one row.
+   staging table; nothing holds more than one row. A large CSV file is checked in several
+   processes (`parallel`), in chunks, and falls back to this serial read at any problem.
 4. Set-based checks in SQL (duplicates, unknown accounts and houses, overlaps...).
 5. No problem: merge (writing only what differs), record the import as ``applied``, commit.
    Any problem: roll everything back and record the import as ``rejected`` with its first
@@ -20,7 +21,7 @@ import time
 
 import psycopg
 
-from accruals.imports import formats
+from accruals.imports import formats, parallel
 from accruals.imports.kinds import KINDS, Checker, References
 from accruals.imports.merge import MERGES, Context, execute
 from accruals.imports.problems import APPLIED, REJECTED, UNCHANGED, Problems, Report
@@ -116,17 +117,30 @@ def run_import(db_url: str, kind_name: str, path: str, *, encoding: str = "auto"
             header, records = formats.read(path, fmt, scan.encoding, kind.field_names, problems, kind.list_columns)
             checker = Checker(kind, header, refs, problems if header else Problems())
             staged = 0
-            with cur.copy(merge.copy_statement()) as copy:
-                if header and checker.header_ok:
-                    writer = merge.writer(copy)
-                    check, write = checker.check, writer.write
-                    for line, values in records:
-                        rows += 1
-                        row = check(line, values)
-                        if row is not None:
-                            write(row)
-                            staged += 1
-                    writer.flush()
+            parallel_staged = None
+            if header and checker.header_ok and parallel.suitable(fmt, scan.size):
+                records.close()
+                execute(cur, "SAVEPOINT import_parallel")
+                with cur.copy(merge.copy_statement()) as copy:
+                    parallel_staged = parallel.stage(copy, path, scan.encoding, kind_name, header, refs)
+                if parallel_staged is None:        # a problem somewhere: the serial reader reports it exactly
+                    execute(cur, "ROLLBACK TO SAVEPOINT import_parallel")
+                    header, records = formats.read(path, fmt, scan.encoding, kind.field_names, problems, kind.list_columns)
+                else:
+                    execute(cur, "RELEASE SAVEPOINT import_parallel")
+                    rows, staged, checker.state = parallel_staged.rows, parallel_staged.staged, parallel_staged.state
+            if parallel_staged is None:
+                with cur.copy(merge.copy_statement()) as copy:
+                    if header and checker.header_ok:
+                        writer = merge.writer(copy)
+                        check, write = checker.check, writer.write
+                        for line, values in records:
+                            rows += 1
+                            row = check(line, values)
+                            if row is not None:
+                                write(row)
+                                staged += 1
+                        writer.flush()
             if header and not rows and not problems:
                 problems.add(0, "", "import.empty_file", "the file has no rows")
             log.debug("read %d rows (%d staged) in %.2f s", rows, staged, time.perf_counter() - started)

@@ -109,50 +109,60 @@ def read(path: str, fmt: str, encoding: str, columns: tuple[str, ...], problems:
 
 # -- CSV -------------------------------------------------------------------------------------
 
+def csv_reader(text) -> Iterator[list[str]]:
+    """The csv module's reader with the format's dialect over a text stream opened with newline=""."""
+    return csv.reader(text, delimiter=";", quotechar='"', doublequote=True, strict=True)
+
+
 def _read_csv(path: str, encoding: str, problems: Problems):
     raw = open(path, "rb")  # noqa: SIM115 (closed by the generator)
     text = io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
-    reader = csv.reader(text, delimiter=";", quotechar='"', doublequote=True, strict=True)
-    header: list[str] = []
-    last = 0
-    try:
-        for record in reader:
-            if any(value.strip() for value in record):
-                header = [name.strip().lstrip("\ufeff").lower() for name in record]
-                break
-            last = reader.line_num
-    except (csv.Error, UnicodeDecodeError) as exc:
-        problems.add(last + 1, "", "import.bad_csv", f"cannot read the header: {exc}")
+    reader = csv_reader(text)
+    header = csv_header(reader, problems)
     if not header:
         text.close()
         if not problems:
             problems.add(0, "", "import.empty_file", "the file has no header row")
         return [], iter(())
-    last = reader.line_num
+    return header, csv_rows(reader, text, 0, problems)
 
-    def rows():
-        nonlocal last
-        with text:
-            while True:
-                start = last + 1
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    problems.add(start, "", "import.bad_csv", f"cannot read this line as CSV: {exc}")
-                    last = reader.line_num
-                    continue
-                except UnicodeDecodeError:
-                    problems.add(start, "", "import.bad_encoding", "the file cannot be read past this line in its encoding")
-                    return
-                last = reader.line_num
-                for value in record:
-                    if value and not value.isspace():
-                        yield start, record
-                        break
 
-    return header, rows()
+def csv_header(reader, problems: Problems) -> list[str]:
+    """The first row that is not blank, as lower-case column names ([] if none)."""
+    last = 0
+    try:
+        for record in reader:
+            if any(value.strip() for value in record):
+                return [name.strip().lstrip("\ufeff").lower() for name in record]
+            last = reader.line_num
+    except (csv.Error, UnicodeDecodeError) as exc:
+        problems.add(last + 1, "", "import.bad_csv", f"cannot read the header: {exc}")
+    return []
+
+
+def csv_rows(reader, text, offset: int, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """`(line, values)` of the reader's next records; `text` starts after physical line `offset`
+    of the file (closed at the end)."""
+    last = offset + reader.line_num
+    with text:
+        while True:
+            start = last + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                problems.add(start, "", "import.bad_csv", f"cannot read this line as CSV: {exc}")
+                last = offset + reader.line_num
+                continue
+            except UnicodeDecodeError:
+                problems.add(start, "", "import.bad_encoding", "the file cannot be read past this line in its encoding")
+                return
+            last = offset + reader.line_num
+            for value in record:
+                if value and not value.isspace():
+                    yield start, record
+                    break
 
 
 # -- JSON ------------------------------------------------------------------------------------

@@ -103,6 +103,11 @@ class Kind:
         """Cross-field and reference checks on the parsed values; the staged tuple (after `line`)."""
         raise NotImplementedError
 
+    def merge_state(self, state, later) -> bool:
+        """Add the state of a later part of the file (checked on its own) to `state`; False if
+        the two disagree (the file must be checked as a whole to report where)."""
+        return True
+
 
 class Checker:
     """Checks the rows of one file against one kind, given the file's header."""
@@ -170,6 +175,13 @@ class Checker:
         if cache is not None and len(cache) < CACHE_SIZE:
             cache[raw] = result
         return result
+
+    def restart(self, problems: Problems) -> None:
+        """Check another part of a file (`parallel`): new problems and per-file state, the
+        parsed-value caches kept."""
+        self.problems = problems
+        self.row.problems = problems
+        self.state = self.kind.new_state()
 
     def check(self, line: int, values: list[str]) -> tuple | None:
         """The staged tuple `(line, ...)` of a good row, or None after reporting its problems."""
@@ -295,6 +307,13 @@ class Accounts(Kind):
 
     def new_state(self):
         return AccountsState()
+
+    def merge_state(self, state, later):
+        for code, seen_later in later.houses.items():
+            seen = state.houses.setdefault(code, seen_later)
+            if seen[0] != seen_later[0]:
+                return False
+        return True
 
     def _services(self, value: str, refs: References, state: AccountsState) -> tuple[list[str], str | None]:
         known = state.services.get(value)

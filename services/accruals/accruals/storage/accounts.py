@@ -78,19 +78,31 @@ def _word_condition(word: str):
     if word.isdigit():
         # A house or flat number: whole numbers in the address, or the flat itself.
         return sa.or_(_p.number == word, _h.address.op("~")(sa.literal(r"\m" + word + r"\M")))
-    pattern = queries.like_pattern(word)
-    return sa.or_(_a.owner_name.ilike(pattern), _h.address.ilike(pattern))
+    return sa.or_(_owner_word(word), _h.address.ilike(queries.like_pattern(word)))
 
 
 # A word matching at most this many accounts narrows the search to those accounts.
 NARROW = 5000
 
 
+_OWNER_WORDS = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), _a.owner_name)
+
+
+def _owner_word(word: str):
+    """Owners with a word of their name beginning with `word` (any case), through the
+    accounts_owner_words index; a word that is not a name's word (no letter or digit)
+    matches no owner."""
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
+    if not any(c.isalnum() for c in word):
+        return sa.false()
+    return _OWNER_WORDS.op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), quoted))
+
+
 def _candidates(word: str):
-    """Account numbers one word can match: owners through the trigram index on owner_name,
-    addresses through the (small) houses table. UNION ALL, so that a LIMIT stops it early."""
+    """Account numbers one word can match: owners (the accounts_owner_words index),
+    addresses (the small houses table). UNION ALL, so that a LIMIT stops it early."""
     pattern = queries.like_pattern(word)
-    by_owner = sa.select(_a.number).where(_a.owner_name.ilike(pattern))
+    by_owner = sa.select(_a.number).where(_owner_word(word))
     by_address = (sa.select(_a.number)
                   .select_from(accounts.join(premises, _p.id == _a.premise_id).join(houses, _h.id == _p.house_id))
                   .where(_h.address.ilike(pattern)))

@@ -71,8 +71,8 @@ accounts = sa.Table(
     sa.Column("receipt_code_generation", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Index("accounts_premise", "premise_id"),
-    # accounts_owner_trgm (GIN trigram on owner_name) is made by migration 0002 where the
-    # server has pg_trgm; it is not declared here because it may be absent.
+    # Owner search by the beginnings of the name's words: see migration 0005.
+    sa.Index("accounts_owner_words", sa.text("to_tsvector('simple'::regconfig, owner_name)"), postgresql_using="gin"),
 )
 
 services = sa.Table(
