@@ -1,26 +1,10 @@
-"""The meters database: tables and queries."""
+"""Readings: queries."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from meters import domain
-
-metadata = sa.MetaData()
-
-readings = sa.Table(
-    "readings",
-    metadata,
-    sa.Column("id", pg.UUID(as_uuid=False), primary_key=True),
-    sa.Column("submission_id", pg.UUID(as_uuid=False), nullable=False),
-    sa.Column("account", sa.Text, nullable=False),
-    sa.Column("meter_id", sa.Text, nullable=False),
-    sa.Column("zone", sa.Text, nullable=False),
-    sa.Column("value", sa.Numeric, nullable=False),
-    sa.Column("period", sa.Date, nullable=False),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
-)
+from meters.storage.tables import readings
 
 
 def previous_values(conn: sa.Connection, meter_keys: list[tuple[str, str]]):
