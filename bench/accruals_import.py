@@ -109,7 +109,7 @@ def timed_import(url: str, kind: str, path: pathlib.Path) -> tuple[dict, float, 
 def baseline_copy(url: str, count: int) -> float:
     import psycopg
 
-    from accruals.imports.apply import connection_url
+    from gorod_runtime.imports.apply import connection_url
 
     with psycopg.connect(connection_url(url)) as conn:
         conn.execute("CREATE TABLE bench_copy (number text PRIMARY KEY, area numeric, residents smallint)")

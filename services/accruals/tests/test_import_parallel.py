@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from accruals.imports import parallel
+from gorod_runtime.imports import parallel
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))   # the CLI tests' helpers (pytest imports modules by path)
 from test_import_cli import ORGANISATIONS, SERVICES, Importer, account_line, accounts_csv  # noqa: E402

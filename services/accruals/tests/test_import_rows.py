@@ -3,12 +3,13 @@ import json
 
 import pytest
 
-from accruals.imports import fields, formats
-from accruals.imports.fields import Invalid
-from accruals.imports.kinds import KINDS, Checker, References
-from accruals.imports.problems import MAX_PROBLEMS, Problems
+from accruals.imports.kinds import KINDS, References
 from accruals.imports.request import ImportHeader
 from gorod_runtime.errors import DomainError
+from gorod_runtime.imports import fields, formats
+from gorod_runtime.imports.fields import Invalid
+from gorod_runtime.imports.problems import MAX_PROBLEMS, Problems
+from gorod_runtime.imports.rows import Checker
 
 
 def inn10(prefix: int) -> str:

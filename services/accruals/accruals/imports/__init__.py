@@ -1,11 +1,12 @@
 """Bulk import of reference data and ledger lines from housing companies and suppliers.
 
-- `problems`: a problem (line, field, stable code, English message), the bounded collector, the report.
-- `fields`: parsing and checking of one value (INN, decimals, dates, booleans...), pure Python.
+The machinery (reading files, checking rows, the staging COPY, one import in one transaction)
+is the kit's `gorod_runtime.imports`; what is accruals' own is here:
+
 - `kinds`: what each kind of file holds and how one row of it is checked, pure Python.
-- `formats`: reading CSV (UTF-8 or cp1251), JSON and JSON Lines files as a stream of rows.
 - `merge`: per kind, the staging table and the set-based SQL that checks and merges it.
-- `apply`: one import, start to end: hash, validate, COPY, check, merge, record (psycopg 3).
+- `apply`: accruals' `Importer` (kinds, merges, the organisations and services rows point at).
+- `request`: the header of an ImportFile call, with accruals' kinds.
 
 The formats are documented in docs/imports.md.
 """

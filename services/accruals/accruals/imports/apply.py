@@ -1,53 +1,16 @@
-"""One import, start to end, in one database transaction (psycopg 3, outside nameko).
-
-1. Read the bytes once: SHA-256 and the encoding. If the same kind and bytes were applied
-   before, answer ``unchanged`` at once.
-2. Take the import lock (one import at a time per database), load the reference data rows
-   point at (organisations, services).
-3. Stream the rows: each is checked in Python (`kinds`) and, if good, COPYed into a TEMP
-   staging table; nothing holds more than one row. A large CSV file is checked in several
-   processes (`parallel`), in chunks, and falls back to this serial read at any problem.
-4. Set-based checks in SQL (duplicates, unknown accounts and houses, overlaps...).
-5. No problem: merge (writing only what differs), record the import as ``applied``, commit.
-   Any problem: roll everything back and record the import as ``rejected`` with its first
-   problems.
-"""
+"""Accruals' import: its kinds, their merges and the reference data rows point at, run by the
+kit's `gorod_runtime.imports.apply` (one import in one transaction)."""
 from __future__ import annotations
-
-import json
-import logging
-import os
-import time
 
 import psycopg
 
-from accruals.imports import formats, parallel
-from accruals.imports.kinds import KINDS, Checker, References
-from accruals.imports.merge import MERGES, Context, execute
-from accruals.imports.problems import APPLIED, REJECTED, UNCHANGED, Problems, Report
+from accruals.imports.kinds import KINDS, References
+from accruals.imports.merge import MERGES
+from gorod_runtime.imports import apply
+from gorod_runtime.imports.apply import BadRequest, connection_url
+from gorod_runtime.imports.problems import Report
 
-log = logging.getLogger("accruals.imports")
-
-IMPORT_LOCK = 0x600D1A90          # pg_advisory_xact_lock: one import at a time per database
-SESSION_SETTINGS = (
-    "SET temp_buffers = '256MB'",             # the staging table stays in memory
-    "SET work_mem = '256MB'",                 # hash joins and aggregates over a million rows
-    "SET maintenance_work_mem = '512MB'",     # index builds of a bulk load
-    # Joins of a file with a table are hash joins: a merge join would sort text keys (slow
-    # under a libc collation), and compiling these one-off statements does not pay.
-    "SET enable_mergejoin = off",
-    "SET jit = off",
-)
-
-
-class BadRequest(Exception):
-    """A file that cannot be imported at all (unknown kind or format): a usage error."""
-
-
-def connection_url(db_url: str) -> str:
-    """libpq's URL from the kit's (which may name a SQLAlchemy driver)."""
-    scheme, sep, rest = db_url.partition("://")
-    return ("postgresql" + sep + rest) if scheme.startswith("postgresql+") or scheme == "postgres" else db_url
+__all__ = ["IMPORTER", "BadRequest", "connection_url", "load_references", "run_import"]
 
 
 def load_references(cur: psycopg.Cursor) -> References:
@@ -61,109 +24,10 @@ def load_references(cur: psycopg.Cursor) -> References:
     return refs
 
 
+IMPORTER = apply.Importer(service="accruals", kinds=KINDS, merges=MERGES, load_references=load_references)
+
+
 def run_import(db_url: str, kind_name: str, path: str, *, encoding: str = "auto", operator: str = "",
                filename: str | None = None) -> Report:
-    """Import one file; see the module's doc. Raises BadRequest for an unknown kind or
-    format and psycopg.Error when the database fails."""
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        raise BadRequest(f"unknown kind {kind_name!r}; one of: {', '.join(KINDS)}")
-    name = os.path.basename(filename or path)
-    fmt = formats.format_of(name)
-    if fmt is None:
-        raise BadRequest(f"cannot tell the format of {name!r}: the name must end in .csv, .json or .jsonl")
-    chosen = formats.normalise_encoding(encoding)
-    if chosen is None:
-        raise BadRequest(f"unknown encoding {encoding!r}; one of: auto, utf-8, cp1251")
-    merge = MERGES[kind_name]
-    started = time.perf_counter()
-    problems = Problems()
-    scan = formats.scan(path, fmt, chosen, problems)
-    log.debug("scanned %d bytes as %s in %.2f s", scan.size, scan.encoding, time.perf_counter() - started)
-
-    def report(import_id, status, rows, changed) -> Report:
-        return Report(import_id=str(import_id), status=status, rows=rows, changed=changed, problems=problems.first(),
-                      problem_count=problems.count, kind=kind_name, filename=name)
-
-    with psycopg.connect(connection_url(db_url), application_name="gorod-accruals-import") as conn:
-        cur = conn.cursor()
-        for statement in SESSION_SETTINGS:
-            cur.execute(statement)
-        conn.commit()
-
-        def applied_before():
-            cur.execute("SELECT id, rows FROM imports WHERE kind = %s AND sha256 = %s AND status = 'applied'",
-                        (kind_name, scan.sha256))
-            return cur.fetchone()
-
-        before = applied_before()
-        if before is not None:
-            problems = Problems()
-            return report(before[0], UNCHANGED, before[1], 0)
-        cur.execute("SELECT nextval(pg_get_serial_sequence('imports', 'id'))")
-        import_id = cur.fetchone()[0]
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK,))
-        before = applied_before()           # the same file may have been applied while we waited
-        if before is not None:
-            conn.rollback()
-            problems = Problems()
-            return report(before[0], UNCHANGED, before[1], 0)
-
-        rows = 0
-        changed = 0
-        if not problems:
-            refs = load_references(cur)
-            merge.create(cur)
-            header, records = formats.read(path, fmt, scan.encoding, kind.field_names, problems, kind.list_columns)
-            checker = Checker(kind, header, refs, problems if header else Problems())
-            staged = 0
-            parallel_staged = None
-            if header and checker.header_ok and parallel.suitable(fmt, scan.size):
-                records.close()
-                execute(cur, "SAVEPOINT import_parallel")
-                with cur.copy(merge.copy_statement()) as copy:
-                    parallel_staged = parallel.stage(copy, path, scan.encoding, kind_name, header, refs)
-                if parallel_staged is None:        # a problem somewhere: the serial reader reports it exactly
-                    execute(cur, "ROLLBACK TO SAVEPOINT import_parallel")
-                    header, records = formats.read(path, fmt, scan.encoding, kind.field_names, problems, kind.list_columns)
-                else:
-                    execute(cur, "RELEASE SAVEPOINT import_parallel")
-                    rows, staged, checker.state = parallel_staged.rows, parallel_staged.staged, parallel_staged.state
-            if parallel_staged is None:
-                with cur.copy(merge.copy_statement()) as copy:
-                    if header and checker.header_ok:
-                        writer = merge.writer(copy)
-                        check, write = checker.check, writer.write
-                        for line, values in records:
-                            rows += 1
-                            row = check(line, values)
-                            if row is not None:
-                                write(row)
-                                staged += 1
-                        writer.flush()
-            if header and not rows and not problems:
-                problems.add(0, "", "import.empty_file", "the file has no rows")
-            log.debug("read %d rows (%d staged) in %.2f s", rows, staged, time.perf_counter() - started)
-            merge.after_copy(cur, checker.state)
-            execute(cur, "ANALYZE import_stage")
-            ctx = Context(import_id=import_id, operator=operator, rows=staged)
-            merge.check(cur, ctx, problems)
-            log.debug("checked in %.2f s", time.perf_counter() - started)
-            if not problems:
-                changed = merge.apply(cur, ctx, problems)
-                log.debug("merged in %.2f s", time.perf_counter() - started)
-
-        if problems:
-            conn.rollback()
-            result = report(import_id, REJECTED, rows, 0)
-        else:
-            result = report(import_id, APPLIED, rows, changed)
-        cur.execute(
-            "INSERT INTO imports (id, kind, sha256, filename, status, rows, changed, errors, created_by)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (import_id, kind_name, scan.sha256, name, result.status, rows, result.changed,
-             json.dumps([p.as_dict() for p in result.problems], ensure_ascii=False), operator),
-        )
-        conn.commit()
-        log.debug("%s in %.2f s", result.status, time.perf_counter() - started)
-        return result
+    """Import one file into the accruals database (see `gorod_runtime.imports.apply.run_import`)."""
+    return apply.run_import(IMPORTER, db_url, kind_name, path, encoding=encoding, operator=operator, filename=filename)

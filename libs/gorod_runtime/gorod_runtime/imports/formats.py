@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import ijson
 
-from accruals.imports.problems import Problems
+from gorod_runtime.imports.problems import Problems
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 ENCODINGS = ("auto", "utf-8", "cp1251")

@@ -9,8 +9,8 @@ bounded: at most two chunks per worker are in flight.
 The result must be exactly the serial reader's. A chunk starts at a record boundary when the
 chunk before it ended cleanly (the csv reader is strict: a chunk ending inside a quoted
 field fails), so by induction from the file's start every chunk does. Anything unusual -- any
-problem in any chunk, a bare CR line break (line numbers would differ), a house described
-differently in two chunks -- makes `stage` return None: the caller rolls the staging back and
+problem in any chunk, a bare CR line break (line numbers would differ), per-file state that
+disagrees between chunks (accruals: a house described differently) -- makes `stage` return None: the caller rolls the staging back and
 reads the file serially, which makes the exact report. A rejected file is read twice; a good
 one once, in parallel.
 """
@@ -23,11 +23,14 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-from accruals.imports import formats
-from accruals.imports.kinds import KINDS, Checker, References
-from accruals.imports.merge import MERGES
-from accruals.imports.problems import Problems
+from gorod_runtime.imports import formats
+from gorod_runtime.imports.problems import Problems
+from gorod_runtime.imports.rows import Checker
+
+if TYPE_CHECKING:
+    from gorod_runtime.imports.apply import Importer
 
 # Tunables (environment, read once): a chunk's size, and the smallest file checked in parallel
 # (below it, starting the workers does not pay).
@@ -83,11 +86,11 @@ class _Worker:
 
     current: _Worker | None = None
 
-    def __init__(self, path: str, encoding: str, kind_name: str, header: list[str], refs: References):
+    def __init__(self, path: str, encoding: str, importer: Importer, kind_name: str, header: list[str], refs: object):
         self.path = path
         self.encoding = encoding
-        self.kind = KINDS[kind_name]
-        self.merge = MERGES[kind_name]
+        self.kind = importer.kinds[kind_name]
+        self.merge = importer.merges[kind_name]
         self.checker = Checker(self.kind, header, refs, Problems())
 
     @classmethod
@@ -140,15 +143,16 @@ class Staged:
     state: object
 
 
-def stage(copy, path: str, encoding: str, kind_name: str, header: list[str], refs: References) -> Staged | None:
+def stage(copy, path: str, encoding: str, importer: Importer, kind_name: str, header: list[str], refs: object) -> Staged | None:
     """Check the file's rows in worker processes and write them into `copy` (an open COPY into
     the staging table); None if the serial reader must do it (see the module's doc)."""
-    kind = KINDS[kind_name]
+    kind = importer.kinds[kind_name]
     workers = worker_count()
-    # fork: the workers start at once with the importer's modules loaded; they never touch
-    # the parent's database connection and leave with os._exit (no finalizers run).
+    # fork: the workers start at once with the importer's modules loaded (and inherit the
+    # `Importer` and references as they are, unpickled); they never touch the parent's
+    # database connection and leave with os._exit (no finalizers run).
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_Worker.start,
-                               initargs=(path, encoding, kind_name, header, refs))
+                               initargs=(path, encoding, importer, kind_name, header, refs))
     state = kind.new_state()
     rows = staged = 0
     try:
