@@ -1,34 +1,135 @@
-"""Readings: queries."""
+"""Readings: lock a submission's meters, what is stored before it, write it, replay it."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
-from meters import domain
-from meters.storage.tables import readings
+from gorod_runtime.period import Period
+from meters.domain import readings as domain
+from meters.domain import windows as windows_domain
+from meters.domain.registry import Meter
+from meters.storage.tables import meters, readings, submissions
+
+# The submission's meters, locked in id order (two calls for one meter run one after the other;
+# FOR NO KEY UPDATE does not block the readings' foreign key), each with its most specific window.
+_LOCK_METERS = sa.text("""
+SELECT m.id, m.account, m.service, m.serial, m.zones, m.unit, m.digits, m.decimals, m.supplier_inn,
+       m.placement, m.installed_on, m.sealed_on, m.verification_due, m.status,
+       w.first_day, w.last_day, w.outside, w.supplier_inn AS w_supplier_inn, w.service AS w_service
+FROM meters m
+LEFT JOIN LATERAL (
+    SELECT * FROM submission_windows w
+    WHERE w.supplier_inn IN (m.supplier_inn, '') AND w.service IN (m.service, '')
+    ORDER BY w.supplier_inn = '', w.service = '' LIMIT 1
+) w ON true
+WHERE m.id = ANY(CAST(:ids AS bigint[])) AND m.account = :account
+ORDER BY m.id
+FOR NO KEY UPDATE OF m
+""")
+
+# Per meter, zone and period: the reading that counts in the latest earlier period, whether the
+# period has a reading already, and the latest reading's time.
+_STORED = sa.text("""
+SELECT k.meter_id, k.zone, b.value AS baseline_value, b.period AS baseline_period,
+       EXISTS (SELECT 1 FROM readings c WHERE c.meter_id = k.meter_id AND c.period = k.period AND c.zone = k.zone)
+           AS has_current,
+       (SELECT max(l.submitted_at) FROM readings l WHERE l.meter_id = k.meter_id AND l.zone = k.zone
+            AND l.period >= coalesce(b.period, '-infinity'::date)) AS latest_at
+FROM unnest(CAST(:ids AS bigint[]), CAST(:zones AS text[]), CAST(:periods AS date[])) AS k(meter_id, zone, period)
+LEFT JOIN LATERAL (
+    SELECT r.value, r.period FROM readings r
+    WHERE r.meter_id = k.meter_id AND r.period < k.period AND r.zone = k.zone
+    ORDER BY r.period DESC, r.submitted_at DESC LIMIT 1
+) b ON true
+""")
+
+_insert_submission = pg.insert(submissions)
+_INSERT_SUBMISSION = _insert_submission.on_conflict_do_nothing(
+    index_elements=[submissions.c.account, submissions.c.idempotency_key],
+    index_where=submissions.c.idempotency_key.isnot(None),
+).returning(submissions.c.id)
 
 
-def previous_values(conn: sa.Connection, meter_keys: list[tuple[str, str]]):
-    """The latest stored value of each (meter_id, zone), locking nothing."""
-    if not meter_keys:
-        return {}
-    rows = conn.execute(
-        sa.select(readings.c.meter_id, readings.c.zone, readings.c.value)
-        .distinct(readings.c.meter_id, readings.c.zone)
-        .where(sa.tuple_(readings.c.meter_id, readings.c.zone).in_(meter_keys))
-        .order_by(readings.c.meter_id, readings.c.zone, readings.c.submitted_at.desc())
-    ).all()
-    return {(r.meter_id, r.zone): r.value for r in rows}
-
-
-def add_readings(conn: sa.Connection, accepted: list[domain.AcceptedReading]) -> None:
-    conn.execute(
-        readings.insert(),
-        [
-            {
-                "id": r.reading_id, "submission_id": r.submission_id, "account": r.account,
-                "meter_id": r.meter_id, "zone": r.zone, "value": r.value,
-                "period": r.period.first_day, "source": r.source, "submitted_at": r.submitted_at,
-            }
-            for r in accepted
-        ],
+def meter_from_row(row) -> Meter:
+    return Meter(
+        id=row.id, account=row.account, service=row.service, serial=row.serial, zones=row.zones, unit=row.unit,
+        digits=row.digits, decimals=row.decimals, supplier_inn=row.supplier_inn, placement=row.placement,
+        installed_on=row.installed_on, sealed_on=row.sealed_on, verification_due=row.verification_due, status=row.status,
     )
+
+
+def lock_meters(conn: sa.Connection, account: str, ids: list[int], default: windows_domain.Window,
+                ) -> tuple[dict[int, Meter], dict[int, windows_domain.Window]]:
+    meters, window_of = {}, {}
+    for row in conn.execute(_LOCK_METERS, {"ids": ids, "account": account}):
+        meters[row.id] = meter_from_row(row)
+        window_of[row.id] = default if row.first_day is None else windows_domain.Window(
+            row.first_day, row.last_day, row.outside, row.w_supplier_inn, row.w_service)
+    return meters, window_of
+
+
+def stored(conn: sa.Connection, planned: list[domain.Planned]) -> dict[tuple[int, str], domain.Stored]:
+    rows = conn.execute(_STORED, {
+        "ids": [p.meter.id for p in planned], "zones": [p.input.zone for p in planned],
+        "periods": [p.period.first_day for p in planned],
+    })
+    return {
+        (r.meter_id, r.zone): domain.Stored(
+            baseline_value=r.baseline_value,
+            baseline_period=None if r.baseline_period is None else Period.of_date(r.baseline_period),
+            has_current=r.has_current, latest_at=r.latest_at,
+        )
+        for r in rows
+    }
+
+
+def find_submission(conn: sa.Connection, account: str, key: str):
+    return conn.execute(
+        sa.select(submissions).where(submissions.c.account == account, submissions.c.idempotency_key == key)
+    ).first()
+
+
+def add_submission(conn: sa.Connection, ack: domain.Acknowledgement, key: str, request_hash: str) -> bool:
+    """Write the submission and its readings; False when a concurrent call with the same key won."""
+    inserted = conn.execute(_INSERT_SUBMISSION, {
+        "id": ack.submission_id, "account": ack.account, "idempotency_key": key or None,
+        "request_hash": request_hash, "source": ack.source, "accepted_at": ack.accepted_at,
+    }).first()
+    if inserted is None:
+        return False
+    conn.execute(readings.insert(), [
+        {
+            "id": r.reading_id, "submission_id": r.submission_id, "meter_id": r.meter_id, "account": r.account,
+            "service": r.service, "zone": r.zone, "value": r.value, "previous_value": r.previous_value,
+            "consumption": r.consumption, "rolled_over": r.rolled_over, "correction": r.correction,
+            "period": r.period.first_day, "source": r.source, "submitted_at": r.submitted_at,
+        }
+        for r in ack.readings
+    ])
+    return True
+
+
+def acknowledgement(conn: sa.Connection, submission) -> domain.Acknowledgement:
+    """A stored submission's acknowledgement, as first given."""
+    rows = conn.execute(
+        sa.select(readings, meters.c.serial).join(meters, meters.c.id == readings.c.meter_id)
+        .where(readings.c.submission_id == submission.id)
+    ).all()
+    accepted = sorted((reading_from_row(r) for r in rows), key=lambda r: (r.meter_id, r.zone))
+    return domain.Acknowledgement(submission.id, submission.account, submission.source, submission.accepted_at,
+                                  tuple(accepted), replayed=True)
+
+
+def reading_from_row(r) -> domain.AcceptedReading:
+    return domain.AcceptedReading(
+        reading_id=r.id, submission_id=r.submission_id, account=r.account, meter_id=r.meter_id, serial=r.serial,
+        service=r.service, zone=r.zone, value=r.value, previous_value=r.previous_value, consumption=r.consumption,
+        rolled_over=r.rolled_over, correction=r.correction, period=Period.of_date(r.period), source=r.source,
+        submitted_at=_utc(r.submitted_at),
+    )
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC)

@@ -50,18 +50,59 @@ meter_status_history = sa.Table(
     sa.Index("meter_status_history_meter", "meter_id", "changed_at"),
 )
 
-# -- readings (rebuilt on the registry in a later migration) -------------------------------
+# -- readings (migration 0003) ---------------------------------------------------------------
 
-readings = sa.Table(
-    "readings",
-    metadata,
+# One row per call of SubmitReadings: the acknowledgement's id and time; the idempotency key.
+submissions = sa.Table(
+    "submissions", metadata,
     sa.Column("id", pg.UUID(as_uuid=False), primary_key=True),
-    sa.Column("submission_id", pg.UUID(as_uuid=False), nullable=False),
     sa.Column("account", sa.Text, nullable=False),
-    sa.Column("meter_id", sa.Text, nullable=False),
-    sa.Column("zone", sa.Text, nullable=False),
+    sa.Column("idempotency_key", sa.Text, nullable=True),
+    sa.Column("request_hash", sa.Text, nullable=False),          # sha256 of the canonical request
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("submissions_key", "account", "idempotency_key", unique=True,
+             postgresql_where=sa.text("idempotency_key IS NOT NULL")),
+)
+
+# Every reading ever accepted (corrections included); the latest of a meter, zone and period counts.
+readings = sa.Table(
+    "readings", metadata,
+    sa.Column("id", pg.UUID(as_uuid=False), primary_key=True),   # = the event id and accruals' reading_id
+    sa.Column("submission_id", pg.UUID(as_uuid=False), sa.ForeignKey("submissions.id", name="readings_submission_fk"),
+              nullable=False),
+    sa.Column("meter_id", sa.BigInteger, sa.ForeignKey("meters.id", name="readings_meter_fk"), nullable=False),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("service", sa.Text, nullable=False),
+    sa.Column("zone", sa.Text, nullable=False, server_default=""),
     sa.Column("value", sa.Numeric, nullable=False),
+    sa.Column("previous_value", sa.Numeric, nullable=True),     # the latest reading of an earlier period
+    sa.Column("consumption", sa.Numeric, nullable=True),        # None for a meter's first reading
+    sa.Column("rolled_over", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("correction", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("period", sa.Date, nullable=False),
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("zone IN ('', 'day', 'night', 'peak', 'semi_peak')", name="readings_zone"),
+    sa.CheckConstraint(
+        "source IN ('cabinet','mobile','operator','bank_registry','company_import','smart_meter')", name="readings_source"),
+    sa.Index("readings_meter", "meter_id", "period", "zone", "submitted_at"),
+    sa.Index("readings_submission", "submission_id"),
 )
+
+# Submission windows per supplier and service ("" = any); the settings give the default.
+submission_windows = sa.Table(
+    "submission_windows", metadata,
+    sa.Column("supplier_inn", sa.Text, primary_key=True),
+    sa.Column("service", sa.Text, primary_key=True),
+    sa.Column("first_day", sa.SmallInteger, nullable=False),
+    sa.Column("last_day", sa.SmallInteger, nullable=False),     # 31 = the month's last day
+    sa.Column("outside", sa.Text, nullable=False),              # next, refuse
+    sa.Column("updated_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("first_day BETWEEN 1 AND 28 AND last_day BETWEEN first_day AND 31", name="submission_windows_days"),
+    sa.CheckConstraint("outside IN ('next', 'refuse')", name="submission_windows_outside"),
+)
+
+sa.Index("meters_supplier", meters.c.supplier_inn, meters.c.account)
+sa.Index("meters_verification_due", meters.c.verification_due, postgresql_where=meters.c.status == "active")

@@ -1,0 +1,1 @@
+"""Meters rules: pure functions and dataclasses, no I/O (registry, windows, readings)."""

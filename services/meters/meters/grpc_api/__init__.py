@@ -1,0 +1,1 @@
+"""Proto <-> domain mapping for the meters gRPC API, one module per area."""

@@ -1,0 +1,1 @@
+"""Meters use cases: the only place that combines rules and storage."""
