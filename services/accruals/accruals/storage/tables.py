@@ -192,8 +192,9 @@ periods = sa.Table(
 ledger_entries = sa.Table(
     "ledger_entries", metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("account", sa.Text, sa.ForeignKey("accounts.number"), nullable=False),
-    sa.Column("recipient_id", sa.BigInteger, sa.ForeignKey("organisations.id"), nullable=False),
+    # No foreign keys (migration 0006): every writer reads or locks what an entry refers to.
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("recipient_id", sa.BigInteger, nullable=False),
     # opening_balance, charge, payment, penalty, correction, refund, reversal
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("amount_kopecks", MONEY, nullable=False),    # + the resident owes more, − less
@@ -203,13 +204,15 @@ ledger_entries = sa.Table(
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     # Where it came from: payment id, import line key, run id, correction request key.
     sa.Column("reference", sa.Text, nullable=False, server_default=""),
-    sa.Column("reverses", sa.BigInteger, sa.ForeignKey("ledger_entries.id"), unique=True),
+    sa.Column("reverses", sa.BigInteger),                   # the entry a reversal reverses
     sa.Column("created_by", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     # Balances as of a date read only this index.
     sa.Index("ledger_account_date", "account", "entry_date", postgresql_include=["recipient_id", "amount_kopecks"]),
     # The same source never books twice (payments, imported lines, corrections).
     sa.Index("ledger_source", "kind", "reference", unique=True, postgresql_where=sa.text("reference <> ''")),
+    # An entry is reversed at most once.
+    sa.Index("ledger_reversal", "reverses", unique=True, postgresql_where=sa.text("reverses IS NOT NULL")),
 )
 
 # Payments that could not be booked (unknown account or recipient): kept for an operator.
