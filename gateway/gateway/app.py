@@ -21,7 +21,7 @@ from prometheus_client import (
 
 from gateway import problems
 from gateway import settings as gateway_settings
-from gateway.api import health
+from gateway.api import health, meters
 from gateway.upstreams import Upstreams
 from gorod_runtime import logs
 
@@ -56,6 +56,7 @@ def create_app(
 
     api = problems.Api(app)
     api.register_blueprint(health.blp)
+    api.register_blueprint(meters.blp)
     app.before_request(_start)
     app.after_request(_finish)
     app.add_url_rule("/metrics", "metrics", _metrics)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+from marshmallow import ValidationError
 from marshmallow.validate import Length, OneOf, Range
 
 from gorod_runtime.settings import GRPC_PORTS, SettingsError, read_env
@@ -26,6 +27,15 @@ class GatewaySettings:
     upstreams: dict[str, str]   # service -> host:port
     deadline_s: float           # every upstream call
     ready_deadline_s: float     # each health check behind /readyz
+    # GOROD_GATEWAY_API_TOKEN: until identity issues tokens, the resident endpoints (meters) take
+    # only `Authorization: Bearer <this>`; unset, they answer 401 to everyone.
+    api_token: str = dataclasses.field(default="", repr=False)
+
+
+def _token(value: str) -> None:
+    # The message must never contain the value.
+    if value and len(value) < 32:
+        raise ValidationError("at least 32 characters (or unset: the resident endpoints are closed)")
 
 
 def load() -> GatewaySettings:
@@ -43,6 +53,7 @@ def load() -> GatewaySettings:
             },
             deadline_s=env.float("GOROD_GATEWAY_DEADLINE_S", 5.0, validate=Range(min=0.01, max=300)),
             ready_deadline_s=env.float("GOROD_GATEWAY_READY_DEADLINE_S", 1.0, validate=Range(min=0.01, max=60)),
+            api_token=env.str("GOROD_GATEWAY_API_TOKEN", "", validate=_token),
         )
 
 

@@ -32,7 +32,7 @@ def test_a_refused_request_is_invalid_argument_with_a_stable_code(channel):
     stub = meters_pb2_grpc.MetersServiceStub(channel)
     with pytest.raises(grpc.RpcError) as caught:
         stub.SubmitReadings(meters_pb2.SubmitReadingsRequest(
-            account="1", source="cabinet", readings=[meters_pb2.ReadingInput(meter_id="M", value="-5")]), timeout=2)
+            account="100000001", source="cabinet", readings=[meters_pb2.ReadingInput(meter_id="1", value="-5")]), timeout=2)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     status = rpc_status.from_call(caught.value)
     detail = common_pb2.ErrorDetail()
@@ -57,7 +57,7 @@ def test_a_deadline_shorter_than_the_call_is_exceeded(channel):
     stub = meters_pb2_grpc.MetersServiceStub(channel)
     with pytest.raises(grpc.RpcError) as caught:
         stub.SubmitReadings(meters_pb2.SubmitReadingsRequest(
-            account="1", source="cabinet", readings=[meters_pb2.ReadingInput(meter_id="M", value="1")]), timeout=0.0005)
+            account="100000001", source="cabinet", readings=[meters_pb2.ReadingInput(meter_id="1", value="1")]), timeout=0.0005)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 

@@ -160,11 +160,14 @@ def test_crash_between_commit_and_publish_still_delivers(make_database, start_se
 
     meters_db = make_database("meters")
     service = start_service("meters.service:MetersService", meters_db, GOROD_RELAY_ENABLED="false")
-    account = f"crash-{uuid.uuid4().hex[:8]}"
+    account = f"9{uuid.uuid4().int % 10**9:09d}"
     with grpc.insecure_channel(service.address) as channel:
-        response = meters_pb2_grpc.MetersServiceStub(channel).SubmitReadings(
+        stub = meters_pb2_grpc.MetersServiceStub(channel)
+        meter = meters_api.Meter(account=account, service="cold_water", serial="M1", unit="m3", digits=5, decimals=1)
+        meter_id = stub.RegisterMeter(meters_api.RegisterMeterRequest(meter=meter), timeout=5).meter_id
+        response = stub.SubmitReadings(
             meters_api.SubmitReadingsRequest(account=account, source="cabinet",
-                                             readings=[meters_api.ReadingInput(meter_id="M1", value="10.5")]),
+                                             readings=[meters_api.ReadingInput(meter_id=meter_id, value="10.5")]),
             timeout=5,
         )
     reading_id = response.readings[0].reading_id
