@@ -25,14 +25,18 @@ class MetersMerge(Merge):
     TABLES = ("meters", "meter_status_history")
 
     def check(self, cur, ctx, problems):
+        # The sequence's name once: pg_get_serial_sequence in the row's expression would be
+        # looked up in the catalogue for every new meter.
+        execute(cur, "SELECT pg_get_serial_sequence('meters', 'id')")
+        sequence = cur.fetchone()[0]
         attrs = ", ".join(f"s.{c}" for c in ATTRIBUTES)
         current = ", ".join(f"m.{c}" for c in ATTRIBUTES)
         execute(cur, f"""
             CREATE TEMP TABLE import_plan ON COMMIT DROP AS
-            SELECT s.*, coalesce(m.id, nextval(pg_get_serial_sequence('meters', 'id'))) AS id, m.id IS NULL AS created,
+            SELECT s.*, coalesce(m.id, nextval(%(sequence)s::regclass)) AS id, m.id IS NULL AS created,
                    coalesce(s.status, m.status, 'active') AS new_status, m.status AS old_status,
                    m.id IS NOT NULL AND ({attrs}, coalesce(s.status, m.status)) IS DISTINCT FROM ({current}, m.status) AS differs
-            FROM {STAGE} s LEFT JOIN meters m USING ({', '.join(KEY)})""")
+            FROM {STAGE} s LEFT JOIN meters m USING ({', '.join(KEY)})""", {"sequence": sequence})
         execute(cur, "SELECT count(*) FILTER (WHERE created) FROM import_plan")
         ctx.notes["created"] = cur.fetchone()[0]
         if problems or ctx.notes["created"] < ctx.rows:

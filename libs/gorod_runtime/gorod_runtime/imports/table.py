@@ -1,0 +1,35 @@
+"""The ``imports`` table of an importing service: one row per import, with its outcome.
+
+An applied file's kind and SHA-256 are unique: that is what answers ``unchanged`` for the same
+bytes again. `errors` keeps the first problems of a rejected file."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+
+def imports_table(metadata: sa.MetaData) -> sa.Table:
+    """The table, in the service's metadata (so that Alembic's autogenerate knows it)."""
+    return sa.Table(
+        "imports", metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("sha256", sa.Text, nullable=False),
+        sa.Column("filename", sa.Text, nullable=False),
+        sa.Column("status", sa.Text, nullable=False),                      # applied, rejected
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("changed", sa.Integer, nullable=False),
+        sa.Column("errors", pg.JSONB, nullable=False, server_default="[]"),
+        sa.Column("created_by", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Index("imports_applied_file", "kind", "sha256", unique=True, postgresql_where=sa.text("status = 'applied'")),
+    )
+
+
+def create_imports_table(op) -> None:
+    """Create the table from an Alembic revision."""
+    imports_table(sa.MetaData()).create(op.get_bind())
+
+
+def drop_imports_table(op) -> None:
+    op.drop_table("imports")
