@@ -10,9 +10,11 @@ from gorod_runtime.service import GorodService, ServiceOptions
 from meters import settings as meters_settings
 from meters.domain import registry as registry_domain
 from meters.grpc_api import common
+from meters.grpc_api import imports as imports_api
 from meters.grpc_api import queries as queries_api
 from meters.grpc_api import readings as readings_api
 from meters.grpc_api import registry as registry_api
+from meters.handlers import imports as import_handlers
 from meters.handlers import queries as query_handlers
 from meters.handlers import readings as reading_handlers
 from meters.handlers import registry as registry_handlers
@@ -90,6 +92,13 @@ class MetersService(GorodService):
     @grpc
     def ListSubmissionWindows(self, request, context):
         return registry_api.windows_response(registry_handlers.list_windows(self.uow), self.options.default_window)
+
+    # -- bulk import of the registry (docs/meters-import.md) ---------------------------------
+
+    @grpc
+    def ImportFile(self, request_stream, context):
+        header, chunks = imports_api.file_from_stream(request_stream)
+        return imports_api.report_response(import_handlers.import_stream(self.settings, header, chunks))
 
     # -- daily: statuses catch up with verification dates ------------------------------------
 
