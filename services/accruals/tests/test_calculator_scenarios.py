@@ -72,7 +72,7 @@ NON_DEFAULT = {
                "heating_area": "heated", "hot_water_heat_norm": "0.065", "waste_persons": "registered", "absence_min_days": 4,
                "absence_kinds": ["waste"], "absence_any_meter_kinds": [], "common_property_cap": False,
                "sewage_source_kinds": ["cold_water"], "sewage_includes_increase": True, "share_quantum": "0.0001",
-               "split_quantum": "0.01", "norm_zone_fallback": "night"},
+               "split_quantum": "0.01", "norm_zone_fallback": "night", "part_period_methods": ["area"]},
     "penalties": {"due_day": 11, "due_day_from_switch": 16, "switch_period": "2026-03", "move_to_working_day": False,
                   "grace_days": 29, "first_denominator": 299, "second_band_from_day": 92, "second_denominator": 131,
                   "payment_reduces_base_next_day": False, "payment_order": "newest_first", "time_barred_years": 3,
@@ -252,3 +252,14 @@ def test_results_are_deterministic():
     text = (DOCS / "scenarios" / "debtor-penalties.json").read_bytes()
     assert calculator.calculate_text(text) == calculator.calculate_text(text)
     assert list(calc("metered-flat")) == ["format", "title", "account", "periods", "penalties", "totals"]
+
+
+def test_an_account_opened_inside_the_period_pays_the_open_days_of_its_norm_lines():
+    doc = load("norm-flat-increased")
+    doc["account"]["opened_on"] = f"{doc['periods'][0]['period']}-21"
+    result = calculator.calculate(doc)
+    regular = [line for line in result["periods"][0]["lines"] if not line["recalculation"]]
+    part = [line for line in result["periods"][0]["lines"] if line["reason"] == "part_period"]
+    assert part and len(part) == len([line for line in regular if line["method"] in ("norm", "norm_increased")])
+    full = calc("norm-flat-increased")["periods"][0]
+    assert [line for line in full["lines"] if not line["recalculation"]] == regular

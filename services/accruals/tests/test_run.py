@@ -44,6 +44,12 @@ def region(make_database_module, tmp_path_factory):
     sample.add_readings(url, MARCH, every=2, months=4, gap_share=0.1)
     sample.add_absences(url, MARCH, every=20)
     sample.add_payments(url, MARCH, every=5)
+    # One account opened and one closed inside March: charged for their open days.
+    with psycopg.connect(url) as conn:
+        conn.execute("""UPDATE accounts SET opened_on = '2026-03-16'
+                        WHERE number = (SELECT min(number) FROM accounts WHERE closed_on IS NULL)""")
+        conn.execute("""UPDATE accounts SET closed_on = '2026-03-10'
+                        WHERE number = (SELECT max(number) FROM accounts WHERE closed_on IS NULL)""")
     return url
 
 
@@ -86,6 +92,12 @@ def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(re
     stored = sql(region, "SELECT charges_kopecks, penalties_kopecks, status FROM runs WHERE id = %s", (result["run_id"],))
     assert stored == [(result["charges_kopecks"], result["penalties_kopecks"], "draft")]
     assert result["penalties_kopecks"] > 0
+    # The accounts opened or closed inside March, and only they, have part-period recalculations.
+    part_period = {r[0] for r in sql(region, f"SELECT account FROM {storage.lines_table(result['run_id'])} "
+                                             "WHERE reason = 'part_period'")}
+    inside = {r[0] for r in sql(region, "SELECT number FROM accounts WHERE opened_on BETWEEN '2026-03-02' AND '2026-03-31' "
+                                        "OR closed_on BETWEEN '2026-03-01' AND '2026-03-30'")}
+    assert part_period == inside and len(inside) == 2
 
     # The same inputs, every account in one piece (no memo, no split by meters), straight into
     # the engine: the same lines, and the stored explanations decode to the engine's.
@@ -102,11 +114,12 @@ def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(re
             text = b"".join(bytes(block) for block in copy).decode()
     metered = 0
     for row in text.split("\n")[:-1]:
-        house, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, _ = row.split("\t")
+        house, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, _, open_days = \
+            row.split("\t")
         none = "\\N"
         inputs = reference.account((number, total, heated, int(residents), int(registered), installable == "t", int(rooms),
                                     int(house)), codes, None if readings == none else readings,
-                                   None if absences == none else absences)
+                                   None if absences == none else absences, open_days=None if open_days == none else open_days)
         metered += bool(inputs.meters)
         expected = sorted((line.service_code, line.component, line.zone, line.band, line.method,
                            None if line.volume is None else str(line.volume), None if line.tariff is None else str(line.tariff),

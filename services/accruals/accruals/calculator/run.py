@@ -159,7 +159,9 @@ def account_inputs(scenario: Scenario, p: PeriodInput, tracks: dict[str, list[Me
         services=scenario.services, tariffs=scenario.tariffs, norms=scenario.norms, meters=meters, absences=scenario.absences,
         meter_installable=account.meter_installable if p.meter_installable is None else p.meter_installable,
         settlement=account.settlement, electric_stove=account.electric_stove, norm_variants=account.norm_variants,
-        tariff_variants=account.tariff_variants)
+        tariff_variants=account.tariff_variants,
+        open_days=(account.opened_on or dt.date.min, account.closed_on or dt.date.max)
+        if account.opened_on or account.closed_on else None)
     return inputs, passed, notes
 
 

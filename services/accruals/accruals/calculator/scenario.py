@@ -137,6 +137,8 @@ class Account:
     electric_stove: bool
     norm_variants: dict[str, str]
     tariff_variants: dict[str, str]
+    opened_on: dt.date | None = None
+    closed_on: dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -447,7 +449,8 @@ def _account(r: _Reader, a: dict) -> Account:
                    registered=a.get("registered", residents), rooms=a.get("rooms", 1),
                    meter_installable=a.get("meter_installable", True), settlement=a.get("settlement", "urban"),
                    electric_stove=a.get("electric_stove", False), norm_variants=dict(a.get("norm_variants", {})),
-                   tariff_variants=dict(a.get("tariff_variants", {})))
+                   tariff_variants=dict(a.get("tariff_variants", {})),
+                   opened_on=r.date(a.get("opened_on"), "$.account.opened_on"), closed_on=r.date(a.get("closed_on"), "$.account.closed_on"))
 
 
 def _services(r: _Reader, items: list) -> tuple[tuple[ServiceSpec, ...], dict[str, str]]:
@@ -734,7 +737,7 @@ def _penalties(r: _Reader, p: dict, calculated: set[Period]) -> Penalties:
 
 _ENGINE_DECIMALS = ("increased_norm_k", "average_quantum", "hot_water_heat_norm", "share_quantum", "split_quantum")
 _ENGINE_QUANTA = ("average_quantum", "share_quantum", "split_quantum")
-_ENGINE_SETS = ("increased_norm_kinds", "absence_kinds", "absence_any_meter_kinds")
+_ENGINE_SETS = ("increased_norm_kinds", "absence_kinds", "absence_any_meter_kinds", "part_period_methods")
 
 
 def _settings(r: _Reader, s: dict) -> Settings:

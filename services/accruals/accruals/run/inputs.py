@@ -181,21 +181,28 @@ class Reference:
     # -- one account ------------------------------------------------------------------------
 
     def inputs(self, number: str, house: tuple, total: str, heated: str, residents: int, registered: int,
-               installable: bool, rooms: int, services: tuple, meters, absences: tuple) -> AccountInputs:
+               installable: bool, rooms: int, services: tuple, meters, absences: tuple,
+               open_days: tuple[dt.date, dt.date] | None = None) -> AccountInputs:
         _key, house_inputs, settlement, stove, tariffs = house
         return AccountInputs(
             number=number, period=self.period, total_area=self.decimal(total), heated_area=self.decimal(heated),
             residents=residents, registered=registered, rooms=rooms or 1, house=house_inputs, services=services,
             tariffs=tariffs, norms=self.norms, meters=meters, absences=absences, meter_installable=installable,
-            settlement=settlement, electric_stove=stove)
+            settlement=settlement, electric_stove=stove, open_days=open_days)
 
     def account(self, row: tuple, services: str, readings: str | None, absences: str | None,
-                billed: dict | None = None) -> AccountInputs:
+                billed: dict | None = None, open_days: str | None = None) -> AccountInputs:
         """All of one account's inputs in one AccountInputs (the worker splits them; tests use this)."""
         number, total_area, heated_area, residents, registered, installable, rooms, house_id = row
         return self.inputs(number, self.house(house_id), total_area, heated_area, residents, registered, installable, rooms,
                            self.service_set(services), self.meters(readings, billed) if readings else EMPTY,
-                           self.absences(absences) if absences else ())
+                           self.absences(absences) if absences else (), self.open_days(open_days) if open_days else None)
+
+    @staticmethod
+    def open_days(text: str) -> tuple[dt.date, dt.date]:
+        """(opened_on, closed_on or date.max) from "opened/closed" (closed may be empty)."""
+        opened, _, closed = text.partition("/")
+        return dt.date.fromisoformat(opened), dt.date.fromisoformat(closed) if closed else dt.date.max
 
     def absences(self, text: str) -> tuple[Absence, ...]:
         result = []

@@ -181,10 +181,10 @@ class Worker:
         memo = self.memo
         head_prefix = self.head
         for fields in rows:
-            if len(fields) != 12:
-                raise ValueError(f"an input line has {len(fields)} fields, not 12")
+            if len(fields) != 13:
+                raise ValueError(f"an input line has {len(fields)} fields, not 13")
             house_id, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, \
-                entries = fields
+                entries, open_text = fields
             head = head_prefix + number
             result.accounts += 1
             try:
@@ -193,11 +193,12 @@ class Worker:
                 meters = reference.meters(readings, billed.get(number)) if readings != NULL else EMPTY
                 plain, metered = reference.split(services, frozenset(meters)) if meters else (services, ())
                 absent = reference.absences(absences) if absences != NULL else ()
-                key = (house[0], total, heated, residents, registered, installable, rooms, id(plain), absences)
+                open_days = reference.open_days(open_text) if open_text != NULL else None
+                key = (house[0], total, heated, residents, registered, installable, rooms, id(plain), absences, open_text)
                 hit = memo.get(key)
                 if hit is None:
                     lines = compute(reference.inputs(number, house, total, heated, int(residents), int(registered),
-                                                     installable == "t", int(rooms), plain, EMPTY, absent), settings)
+                                                     installable == "t", int(rooms), plain, EMPTY, absent, open_days), settings)
                     hit = memo[key] = self._tails(lines, 0)
                 else:
                     result.memo_hits += 1
@@ -205,7 +206,8 @@ class Worker:
                 no = len(tails)
                 if metered:
                     lines = compute(reference.inputs(number, house, total, heated, int(residents), int(registered),
-                                                     installable == "t", int(rooms), metered, meters, absent), settings)
+                                                     installable == "t", int(rooms), metered, meters, absent, open_days),
+                                    settings)
                     more, more_kopecks = self._tails(lines, no)
                     tails = tails + more
                     kopecks += more_kopecks

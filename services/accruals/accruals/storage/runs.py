@@ -114,7 +114,9 @@ INPUTS = """
         WHERE late > 0
         GROUP BY account)
     SELECT p.house_id, a.number, a.total_area, a.heated_area, a.residents, a.registered, a.meter_installable,
-           coalesce(p.rooms, 0), s.codes, rr.readings, ab.absences, en.entries
+           coalesce(p.rooms, 0), s.codes, rr.readings, ab.absences, en.entries,
+           CASE WHEN a.opened_on > %(first)s OR a.closed_on < %(last)s
+                THEN a.opened_on || '/' || coalesce(a.closed_on::text, '') END AS open_days
     FROM accounts a JOIN premises p ON p.id = a.premise_id JOIN s ON s.account = a.number
     LEFT JOIN rr ON rr.account = a.number LEFT JOIN ab ON ab.account = a.number LEFT JOIN en ON en.account = a.number
     WHERE a.opened_on <= %(last)s AND (a.closed_on IS NULL OR a.closed_on >= %(first)s) {partition}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import getcontext
 
-from . import area, common_property, electricity, heating, hot_water, metered, sewage, waste
+from . import area, common_property, electricity, heating, hot_water, metered, part_period, sewage, waste
 from .model import (
     CAPITAL_REPAIR,
     COLD_WATER,
@@ -92,6 +92,8 @@ def compute(inputs: AccountInputs, settings: EngineSettings = DEFAULT_SETTINGS) 
             lines: list[ChargeLine] = []
             sewage.charge(lines, inputs, service, settings, ordered)
             out[position:position] = lines
+    if inputs.open_days is not None:
+        part_period.recalculate(out, inputs, settings)
     return out
 
 

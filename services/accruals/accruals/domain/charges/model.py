@@ -77,6 +77,7 @@ METHOD_LABELS = {
 
 CATCH_UP = "catch_up"          # readings resumed: actual volume minus volumes billed by average/norm
 ABSENCE = "absence"            # п.86–91: temporary absence
+PART_PERIOD = "part_period"    # the account was open for part of the period (opened or closed in it)
 
 # -- meter status --------------------------------------------------------------------------------
 
@@ -200,6 +201,9 @@ class AccountInputs:
     norms: Mapping[str, tuple[Norm, ...]] = _no_mapping()  # by service code
     meters: Mapping[str, tuple[MeterState, ...]] = _no_mapping()  # by service code; several for zones
     absences: tuple[Absence, ...] = ()
+    # The days of the period the account is open, when it opens or closes inside the period
+    # (None: the whole period).
+    open_days: tuple[dt.date, dt.date] | None = None
     meter_installable: bool = True              # False: an act says a meter cannot be installed
     settlement: str = "urban"                   # urban, rural
     electric_stove: bool = False

@@ -67,6 +67,12 @@ class EngineSettings:
     sewage_source_kinds: tuple[str, ...] = ("cold_water", "hot_water")
     sewage_includes_increase: bool = False
 
+    # An account opened or closed inside the period [ASSUMED; rules.md has no rule]: lines by
+    # these methods are due for the days it is open (ΔP = round(P × d / D) − P, a recalculation
+    # line each); measured volumes (meter, and sewage from them) are what they are.
+    part_period_methods: frozenset[str] = frozenset({"norm", "norm_increased", "average", "area", "fixed", "per_person",
+                                                     "house_meter_share"})
+
     # Derived volumes [ASSUMED]: shares of a house meter or a norm by area and days are rounded
     # to share_quantum; a volume split between zones, ranges or tariff periods to split_quantum
     # (the remainder goes to the last part, so the parts add up exactly).
