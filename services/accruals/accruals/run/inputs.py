@@ -164,6 +164,12 @@ class Reference:
             self._service_sets[codes] = found
         return found
 
+    @staticmethod
+    def without(codes: str, imported: str) -> str:
+        """"code,code,..." less the services a housing company charged itself this period."""
+        left_out = set(imported.split(","))
+        return ",".join(c for c in codes.split(",") if c not in left_out)
+
     def split(self, services: tuple[ServiceSpec, ...], metered: frozenset[str]) -> tuple[tuple, tuple]:
         """(services computed without meters, services computed with the account's meters).
 

@@ -181,15 +181,15 @@ class Worker:
         memo = self.memo
         head_prefix = self.head
         for fields in rows:
-            if len(fields) != 13:
-                raise ValueError(f"an input line has {len(fields)} fields, not 13")
+            if len(fields) != 14:
+                raise ValueError(f"an input line has {len(fields)} fields, not 14")
             house_id, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, \
-                entries, open_text = fields
+                entries, open_text, imported = fields
             head = head_prefix + number
             result.accounts += 1
             try:
                 house = house_of(int(house_id))
-                services = services_of(codes)
+                services = services_of(codes if imported == NULL else reference.without(codes, imported))
                 meters = reference.meters(readings, billed.get(number)) if readings != NULL else EMPTY
                 plain, metered = reference.split(services, frozenset(meters)) if meters else (services, ())
                 absent = reference.absences(absences) if absences != NULL else ()

@@ -104,19 +104,24 @@ INPUTS = """
         GROUP BY account),
     en AS (
         SELECT account, string_agg(concat_ws(E'\\x1f', recipient_id, id, kind, amount_kopecks, entry_date, period,
-                                             coalesce(reverses, 0)), E'\\x1e') AS entries
+                                             coalesce(reverses, 0)), E'\\x1e') FILTER (WHERE late > 0) AS entries,
+               string_agg(service_code, ',') FILTER (WHERE imported) AS imported
         FROM (SELECT e.*,
                      coalesce(sum(amount_kopecks) FILTER (WHERE amount_kopecks > 0 AND entry_date < %(prev)s) OVER w, 0)
                      + coalesce(sum(amount_kopecks) FILTER (WHERE amount_kopecks < 0 AND entry_date < %(first)s) OVER w, 0)
-                         AS late
+                         AS late,
+                     -- a charge a housing company computed itself (`import charges`) for this period
+                     kind = 'charge' AND period = %(first)s AND service_code IS NOT NULL AND reference LIKE 'charge:%%'
+                         AS imported
               FROM ledger_entries e WHERE entry_date <= %(last)s
               WINDOW w AS (PARTITION BY account, recipient_id)) x
-        WHERE late > 0
+        WHERE late > 0 OR imported
         GROUP BY account)
     SELECT p.house_id, a.number, a.total_area, a.heated_area, a.residents, a.registered, a.meter_installable,
            coalesce(p.rooms, 0), s.codes, rr.readings, ab.absences, en.entries,
            CASE WHEN a.opened_on > %(first)s OR a.closed_on < %(last)s
-                THEN a.opened_on || '/' || coalesce(a.closed_on::text, '') END AS open_days
+                THEN a.opened_on || '/' || coalesce(a.closed_on::text, '') END AS open_days,
+           en.imported
     FROM accounts a JOIN premises p ON p.id = a.premise_id JOIN s ON s.account = a.number
     LEFT JOIN rr ON rr.account = a.number LEFT JOIN ab ON ab.account = a.number LEFT JOIN en ON en.account = a.number
     WHERE a.opened_on <= %(last)s AND (a.closed_on IS NULL OR a.closed_on >= %(first)s) {partition}
