@@ -23,11 +23,11 @@ def test_a_flat_opened_on_the_16th_of_march_pays_16_of_31_days_for_area_and_norm
     full = lines_of(inputs)
     part = lines_of(inputs, (dt.date(2026, 3, 16), dt.date(9999, 12, 31)))
     regular = [line for line in part if not line.recalculation]
-    assert [(l.service_code, l.amount) for l in regular] == [(l.service_code, l.amount) for l in full if not l.recalculation]
+    assert [(x.service_code, x.amount) for x in regular] == [(x.service_code, x.amount) for x in full if not x.recalculation]
     recalculations = [line for line in part if line.reason == PART_PERIOD]
     assert recalculations
     for line in recalculations:
-        original = next(l for l in regular if (l.service_code, l.component, l.zone, l.band) ==
+        original = next(x for x in regular if (x.service_code, x.component, x.zone, x.band) ==
                         (line.service_code, line.component, line.zone, line.band))
         assert original.method not in ("meter", "water_sum")
         due = (original.amount * 16 / 31).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")

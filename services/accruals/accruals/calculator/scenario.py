@@ -450,7 +450,8 @@ def _account(r: _Reader, a: dict) -> Account:
                    meter_installable=a.get("meter_installable", True), settlement=a.get("settlement", "urban"),
                    electric_stove=a.get("electric_stove", False), norm_variants=dict(a.get("norm_variants", {})),
                    tariff_variants=dict(a.get("tariff_variants", {})),
-                   opened_on=r.date(a.get("opened_on"), "$.account.opened_on"), closed_on=r.date(a.get("closed_on"), "$.account.closed_on"))
+                   opened_on=r.date(a.get("opened_on"), "$.account.opened_on"),
+                   closed_on=r.date(a.get("closed_on"), "$.account.closed_on"))
 
 
 def _services(r: _Reader, items: list) -> tuple[tuple[ServiceSpec, ...], dict[str, str]]:
