@@ -76,6 +76,10 @@ def test_a_replayed_key_gives_the_same_answer_one_reading_one_event(stub, accoun
         assert answer == first[0]
     assert rows(engine, "SELECT count(*) FROM readings WHERE meter_id = :m", m=int(meter))[0][0] == 1
     assert rows(engine, "SELECT count(*) FROM outbox WHERE key = :a", a=account)[0][0] == 1
+    # A retry after the meter was marked broken still gets its first answer.
+    stub.ChangeMeterStatus(meters_pb2.ChangeMeterStatusRequest(meter_id=meter, status="broken"), timeout=5)
+    late = helpers.submit(stub, account, (meter, "5"), key="key-1")
+    assert late.replayed and late.submission_id == first[0].submission_id
     with pytest.raises(grpc.RpcError) as error:
         helpers.submit(stub, account, (meter, "6"), key="key-1")
     assert helpers.error_code(error.value) == (grpc.StatusCode.FAILED_PRECONDITION, "submission.key_reused", "idempotency_key")

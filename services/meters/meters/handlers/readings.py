@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gorod.events.v1 import meters_pb2 as events_pb2
-from gorod_runtime.errors import Conflict
+from gorod_runtime.errors import Conflict, DomainError
 from gorod_runtime.uow import UnitOfWork
 from meters.domain import readings as domain
 from meters.settings import MetersSettings
@@ -17,16 +17,26 @@ def submit_readings(uow: UnitOfWork, settings: MetersSettings, submission: domai
                     now: dt.datetime | None = None) -> domain.Acknowledgement:
     """Accept every reading of the call or none; a replayed idempotency key returns the first answer.
 
-    Round trips: [the key's submission], lock the meters with their windows, what is stored,
-    the submission, its readings, the outbox rows, commit."""
+    Round trips: lock the meters with their windows, what is stored, the submission with its
+    readings, the outbox rows, commit. A replay (rare) is found when its insert conflicts."""
     values = domain.validate_submission(submission)
     request_hash = submission.request_hash()
     key = submission.idempotency_key
+    try:
+        ack = _accept(uow, settings, submission, values, request_hash, now)
+    except DomainError:
+        # A retry after the state changed (the window closed, the meter was marked broken) still
+        # gets its first answer.
+        if key and (replay := _find(uow, submission, key, request_hash)):
+            return replay
+        raise
+    return ack or _find(uow, submission, key, request_hash)
+
+
+def _accept(uow: UnitOfWork, settings: MetersSettings, submission: domain.Submission, values, request_hash: str,
+            now: dt.datetime | None) -> domain.Acknowledgement | None:
+    """The new acknowledgement, or None when a call with the same key committed first."""
     with uow:
-        if key:
-            replay = _replay(uow, submission, key, request_hash)
-            if replay:
-                return replay
         meters, window_of = storage.lock_meters(uow.connection, submission.account, domain.meter_ids(submission),
                                                 settings.default_window)
         at = now or dt.datetime.now(dt.UTC)   # taken once the meters are locked: the later call gets the later time
@@ -34,13 +44,15 @@ def submit_readings(uow: UnitOfWork, settings: MetersSettings, submission: domai
         ack = domain.accept(submission, planned, storage.stored(uow.connection, planned), at)
         ack = domain.Acknowledgement(ack.submission_id, ack.account, ack.source, ack.accepted_at,
                                      tuple(sorted(ack.readings, key=lambda r: (r.meter_id, r.zone))))
-        if not storage.add_submission(uow.connection, ack, key, request_hash):
-            uow.rollback()   # a concurrent call with the same key committed first: its answer
-        else:
-            for reading in ack.readings:
-                uow.publish(READING_SUBMITTED, reading.account, reading_submitted_event(reading), event_id=reading.reading_id)
-            uow.commit()
-            return ack
+        if not storage.add_submission(uow.connection, ack, submission.idempotency_key, request_hash):
+            return None
+        for reading in ack.readings:
+            uow.publish(READING_SUBMITTED, reading.account, reading_submitted_event(reading), event_id=reading.reading_id)
+        uow.commit()
+        return ack
+
+
+def _find(uow: UnitOfWork, submission: domain.Submission, key: str, request_hash: str) -> domain.Acknowledgement | None:
     with uow:
         return _replay(uow, submission, key, request_hash)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from gorod_runtime.period import Period
 from meters.domain import readings as domain
@@ -45,11 +44,27 @@ LEFT JOIN LATERAL (
 ) b ON true
 """)
 
-_insert_submission = pg.insert(submissions)
-_INSERT_SUBMISSION = _insert_submission.on_conflict_do_nothing(
-    index_elements=[submissions.c.account, submissions.c.idempotency_key],
-    index_where=submissions.c.idempotency_key.isnot(None),
-).returning(submissions.c.id)
+# The submission and its readings in one round trip; no reading is written when the key's
+# submission exists (ON CONFLICT waits for a concurrent insert of the same key to end).
+_ADD_SUBMISSION = sa.text("""
+WITH s AS (
+    INSERT INTO submissions (id, account, idempotency_key, request_hash, source, accepted_at)
+    VALUES (:id, :account, :key, :hash, :source, :at)
+    ON CONFLICT (account, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id
+), r AS (
+    INSERT INTO readings (id, submission_id, meter_id, account, service, zone, value, previous_value, consumption,
+                          rolled_over, correction, period, source, submitted_at)
+    SELECT x.id, s.id, x.meter_id, :account, x.service, x.zone, x.value, x.previous_value, x.consumption,
+           x.rolled_over, x.correction, x.period, :source, :at
+    FROM s, unnest(CAST(:ids AS uuid[]), CAST(:meters AS bigint[]), CAST(:services AS text[]), CAST(:zones AS text[]),
+                   CAST(:values AS numeric[]), CAST(:previous AS numeric[]), CAST(:used AS numeric[]),
+                   CAST(:rolled AS boolean[]), CAST(:corrections AS boolean[]), CAST(:periods AS date[]))
+        AS x(id, meter_id, service, zone, value, previous_value, consumption, rolled_over, correction, period)
+    RETURNING 1
+)
+SELECT count(*) FROM s
+""")
 
 
 def meter_from_row(row) -> Meter:
@@ -92,23 +107,18 @@ def find_submission(conn: sa.Connection, account: str, key: str):
 
 
 def add_submission(conn: sa.Connection, ack: domain.Acknowledgement, key: str, request_hash: str) -> bool:
-    """Write the submission and its readings; False when a concurrent call with the same key won."""
-    inserted = conn.execute(_INSERT_SUBMISSION, {
-        "id": ack.submission_id, "account": ack.account, "idempotency_key": key or None,
-        "request_hash": request_hash, "source": ack.source, "accepted_at": ack.accepted_at,
-    }).first()
-    if inserted is None:
-        return False
-    conn.execute(readings.insert(), [
-        {
-            "id": r.reading_id, "submission_id": r.submission_id, "meter_id": r.meter_id, "account": r.account,
-            "service": r.service, "zone": r.zone, "value": r.value, "previous_value": r.previous_value,
-            "consumption": r.consumption, "rolled_over": r.rolled_over, "correction": r.correction,
-            "period": r.period.first_day, "source": r.source, "submitted_at": r.submitted_at,
-        }
-        for r in ack.readings
-    ])
-    return True
+    """Write the submission and its readings in one statement; False when a call with the same key
+    committed first (then nothing is written)."""
+    rs = ack.readings
+    inserted = conn.execute(_ADD_SUBMISSION, {
+        "id": ack.submission_id, "account": ack.account, "key": key or None, "hash": request_hash, "source": ack.source,
+        "at": ack.accepted_at, "ids": [r.reading_id for r in rs], "meters": [r.meter_id for r in rs],
+        "services": [r.service for r in rs], "zones": [r.zone for r in rs], "values": [r.value for r in rs],
+        "previous": [r.previous_value for r in rs], "used": [r.consumption for r in rs],
+        "rolled": [r.rolled_over for r in rs], "corrections": [r.correction for r in rs],
+        "periods": [r.period.first_day for r in rs],
+    }).scalar()
+    return bool(inserted)
 
 
 def acknowledgement(conn: sa.Connection, submission) -> domain.Acknowledgement:
