@@ -21,7 +21,6 @@ from accruals.domain import subsidies as sb
 from accruals.domain.calendar import CalendarError
 from accruals.domain.charges import AccountInputs, ChargeError, ChargeLine, CommonResource, HouseInputs, compute
 from accruals.domain.charges import norms as norm_rules
-from accruals.domain.explanation import CONTEXT
 from gorod_runtime.period import Period
 
 from .meters import MeterTrack, billed_per_meter
@@ -236,12 +235,7 @@ def _benefits(scenario: Scenario, p: PeriodInput, inputs: AccountInputs, lines) 
 
 
 def _volume_benefits(scenario, p, inputs, service, regular, family, people, settings) -> list:
-    """Per regular line: pct × min(V_line / n, N_line) × T_line, N_line = N × V_line / V (V: the service's volume).
-
-    With one line this is benefits.volume_benefit as it stands; with components (hot water:
-    the heat line's volume is V × q), zones or ranges the one-person norm is shared among the
-    lines in proportion to their volumes, so the total is pct × min(V/n, N) × the lines' tariffs.
-    """
+    """benefits.volume_benefit_parts with the scenario's norm per person (or the norms')."""
     norm = scenario.benefits.norm_per_person.get(service.code)
     if norm is None:
         row = norm_rules.find_norm(inputs.norms.get(service.code, ()), norm_rules.norm_variant(inputs, service), inputs.rooms,
@@ -251,14 +245,8 @@ def _volume_benefits(scenario, p, inputs, service, regular, family, people, sett
                                            f"{p.period}: a volume-based benefit on {service.code!r} needs its norm per person "
                                            "(norms or benefits.norm_per_person)")])
         norm = row.value
-    volume = sum((line.volume for line in regular if line.component in ("", "carrier")), Decimal(0))
-    parts = []
-    for line in regular:
-        line_norm = norm if line.volume == volume or not volume else CONTEXT.divide(CONTEXT.multiply(norm, line.volume), volume)
-        found = bn.volume_benefit(service=service.code, charge=line.amount, volume=line.volume, norm_per_person=line_norm,
-                                  tariff=line.tariff, family_size=family, beneficiaries=people, settings=settings, period=p.period)
-        parts.append(((line.component, line.zone, line.band), found))
-    return parts
+    return bn.volume_benefit_parts(service=service.code, lines=regular, norm_per_person=norm, family_size=family,
+                                   beneficiaries=people, settings=settings, period=p.period)
 
 
 def _subsidy(scenario: Scenario, p: PeriodInput, totals: Totals) -> tuple[sb.SubsidyResult | None, str]:

@@ -32,7 +32,7 @@ from gorod_runtime.period import Period
 
 __all__ = [
     "AREA", "CASH_EQUIVALENT", "DISCOUNT", "VOLUME", "Beneficiary", "BenefitSettings", "BenefitShare",
-    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "social_norm_area", "volume_benefit",
+    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "social_norm_area", "volume_benefit", "volume_benefit_parts",
 ]
 
 CASH_EQUIVALENT = "cash_equivalent"
@@ -255,6 +255,33 @@ def volume_benefit(
             ("расчёт", f"{fmt(person.pct)} % × {fmt(counted, 7)} × {fmt(tariff)} = {fmt(raw, 6)}"),
         )))
     return ServiceBenefit(service=service, kind=VOLUME, period=period, charge=charge, shares=_capped(shares, charge))
+
+
+def volume_benefit_parts(
+    *,
+    service: str,
+    lines,
+    norm_per_person: Decimal,
+    family_size: int,
+    beneficiaries: Iterable[Beneficiary],
+    settings: BenefitSettings | None = None,
+    period: Period | None = None,
+) -> list[tuple[tuple[str, str, str], ServiceBenefit]]:
+    """Benefits on a volume service charged in several lines (charge lines: component, zone, band,
+    volume, tariff, amount): per line pct × min(V_line / n, N_line) × T_line, N_line = N × V_line / V
+    (V: the service's volume, its "" and carrier lines). With one line this is `volume_benefit`;
+    with components (hot water's heat line has V × q), zones or ranges the one-person norm is
+    shared among the lines in proportion to their volumes. ((component, zone, band), benefit) each."""
+    people = list(beneficiaries)
+    volume = sum((line.volume for line in lines if line.component in ("", "carrier")), Decimal(0))
+    parts = []
+    for line in lines:
+        line_norm = norm_per_person if line.volume == volume or not volume else CONTEXT.divide(
+            CONTEXT.multiply(norm_per_person, line.volume), volume)
+        found = volume_benefit(service=service, charge=line.amount, volume=line.volume, norm_per_person=line_norm,
+                               tariff=line.tariff, family_size=family_size, beneficiaries=people, settings=settings, period=period)
+        parts.append(((line.component, line.zone, line.band), found))
+    return parts
 
 
 def _share(person: Beneficiary, settings: BenefitSettings, kind: str, quantity: Decimal, raw: Decimal,
