@@ -98,6 +98,7 @@ def region(make_database_module, tmp_path_factory):
     sample.add_absences(url, MARCH, every=10)
     sample.add_absences(url, FEBRUARY, every=10)
     sample.add_payments(url, MARCH, every=3)
+    sample.add_benefits(url, FEBRUARY, every=6)
     runner.run_period(url, FEBRUARY, workers=1)
     runner.close_period(url, FEBRUARY)
     march = runner.run_period(url, MARCH, workers=1)
@@ -134,7 +135,10 @@ def test_every_receipt_agrees_with_the_lines_and_the_ledger(region, period):
         data = handlers.receipt_data(uow, OPTIONS, account, period)
         assert data.run_id == run_id and data.run_status == ("closed" if period == FEBRUARY else "draft")
         assert data.code == receipt_codes.code(SECRET, account, period, 0)
-        charges = sum(k for _r, m, k in lines[account] if m != "penalty")
+        charges = sum(k for _r, m, k in lines[account] if m not in ("penalty", "benefit_cash", "subsidy"))
+        discounts = -sum(k for _r, m, k in lines[account] if m == "benefit")
+        assert data.benefits == sum(s.benefits for s in data.services) == discounts
+        seen["benefits"] += bool(discounts)
         penalties = sum(k for _r, m, k in lines[account] if m == "penalty")
         assert data.charges == sum(s.to_pay for s in data.services) == charges
         assert data.penalty == penalties
@@ -154,7 +158,7 @@ def test_every_receipt_agrees_with_the_lines_and_the_ledger(region, period):
         seen["penalties"] += bool(data.penalties)
         seen["company"] += data.management_company is not None
         assert all(m.gis_code in range(1, 8) and m.okei for m in data.meters)
-    assert seen["metered"] and seen["recalculations"] and seen["company"]
+    assert seen["metered"] and seen["recalculations"] and seen["company"] and seen["benefits"]
     if period == MARCH:
         assert seen["payments"] and seen["penalties"]
 

@@ -18,9 +18,12 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from accruals.domain import benefits as bn
 from accruals.domain import penalties as penalty_rules
+from accruals.domain import subsidies as sb
 from accruals.domain.charges import DEFAULT_SETTINGS, compute
 from accruals.imports.apply import connection_url
+from accruals.run import benefits as run_benefits
 from accruals.run import compare, explain, partition, runner, sample
 from accruals.run.inputs import HISTORY_MONTHS, Reference, months_back
 from accruals.storage import runs as storage
@@ -44,6 +47,7 @@ def region(make_database_module, tmp_path_factory):
     sample.add_readings(url, MARCH, every=2, months=4, gap_share=0.1)
     sample.add_absences(url, MARCH, every=20)
     sample.add_payments(url, MARCH, every=5)
+    sample.add_benefits(url, MARCH, every=8)
     # One account opened and one closed inside March: charged for their open days.
     with psycopg.connect(url) as conn:
         conn.execute("""UPDATE accounts SET opened_on = '2026-03-16'
@@ -89,6 +93,14 @@ def run_cli(url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "accruals.run", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+def computed(inputs, holders, subsidy):
+    """The engine's lines of one account and its benefit and subsidy lines."""
+    found = compute(inputs, DEFAULT_SETTINGS)
+    if holders or subsidy:
+        found += run_benefits.lines(found, inputs, holders, subsidy, bn.DEFAULT_SETTINGS, sb.DEFAULT_SETTINGS)
+    return found
+
+
 def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(region):
     result = runner.run_period(region, MARCH, workers=2, chunk=50)
     assert result["status"] == "draft" and result["errors"] == 0, result
@@ -105,6 +117,15 @@ def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(re
     inside = {r[0] for r in sql(region, "SELECT number FROM accounts WHERE opened_on BETWEEN '2026-03-02' AND '2026-03-31' "
                                         "OR closed_on BETWEEN '2026-03-01' AND '2026-03-30'")}
     assert part_period == inside and len(inside) == 2
+    # Benefits: discount holders get negative `benefit` lines, cash-equivalent holders informational
+    # `benefit_cash` lines, subsidy decisions a `subsidy` line (recipient 0); the charges total leaves out
+    # the informational ones.
+    methods = collections.Counter(line[5] for account_lines in lines.values() for line in account_lines)
+    assert methods["benefit"] > 0 and methods["benefit_cash"] > 0 and methods["subsidy"] > 0, methods
+    assert all(line[9] < 0 for v in lines.values() for line in v if line[5] == "benefit")
+    assert all(line[1] == 0 for v in lines.values() for line in v if line[5] == "subsidy")
+    payable = sum(line[9] for v in lines.values() for line in v if line[5] not in ("penalty", "benefit_cash", "subsidy"))
+    assert result["charges_kopecks"] == payable
     # The service a housing company charged itself is not computed.
     (account, service), = sql(region, "SELECT account, service_code FROM ledger_entries WHERE reference LIKE 'charge:%'")
     assert service not in {line[0] for line in lines[account]} and lines[account]
@@ -125,7 +146,7 @@ def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(re
     metered = 0
     for row in text.split("\n")[:-1]:
         house, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, _, open_days, \
-            imported = row.split("\t")
+            imported, holders, subsidy = row.split("\t")
         none = "\\N"
         if imported != none:
             codes = ",".join(c for c in codes.split(",") if c not in imported.split(","))
@@ -137,14 +158,15 @@ def test_the_run_charges_every_account_as_the_engine_and_the_penalty_rules_do(re
                            None if line.volume is None else str(line.volume), None if line.tariff is None else str(line.tariff),
                            int(line.amount.scaleb(2)), line.recalculation, line.reason,
                            json.dumps(line.explanation.as_dict(), ensure_ascii=False, sort_keys=True))
-                          for line in compute(inputs, DEFAULT_SETTINGS))
+                          for line in computed(inputs, None if holders == none else holders, None if subsidy == none else subsidy))
         got = []
         for (service, _rid, component, zone, band, method, volume, _unit, tariff, kopecks, recalculation, reason, shape,
              facts) in lines[number]:
             if method == "penalty":
                 continue
             decoded = explain.decode(shapes[shape], facts)
-            decoded.pop("method")
+            if not decoded["method"]:          # charge lines carry their method on the line
+                decoded.pop("method")
             got.append((service, component, zone, band, method, None if volume is None else str(volume),
                         None if tariff is None else str(tariff), kopecks, recalculation, reason,
                         json.dumps(decoded, ensure_ascii=False, sort_keys=True)))
@@ -254,7 +276,8 @@ def test_close_posts_the_lines_and_a_closed_period_changes_no_more(region):
     for run_id in report["runs"]:
         for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
                                                  f"FROM {storage.lines_table(run_id)}"):
-            expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
+            if method not in run_benefits.INFORMATIONAL:
+                expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
     assert posted == {k: v for k, v in expected.items() if v}
     assert report["ledger_entries"] == len(posted)
 

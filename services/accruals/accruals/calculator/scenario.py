@@ -45,8 +45,6 @@ MAX_PROBLEMS = 200
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2200, 11, 30)      # periods end at 2200-12; a date's next period must exist
 
-AREA_KINDS = frozenset({"maintenance", "capital_repair", "heating", "rent"})
-VOLUME_KINDS = frozenset({"cold_water", "hot_water", "sewage", "electricity", "gas"})
 
 
 @functools.cache
@@ -463,16 +461,8 @@ def _services(r: _Reader, items: list) -> tuple[tuple[ServiceSpec, ...], dict[st
             continue
         seen.add(code)
         services.append(ServiceSpec(code, s["kind"], s["method"], s["unit"], s.get("recipient_inn", ""), s.get("name", "")))
-        basis[code] = s.get("benefit_basis") or default_benefit_basis(s["kind"], s["method"])
+        basis[code] = s.get("benefit_basis") or bn.benefit_basis(s["kind"], s["method"])
     return tuple(services), basis
-
-
-def default_benefit_basis(kind: str, method: str) -> str:
-    if kind in AREA_KINDS or method == "area":
-        return bn.AREA
-    if kind in VOLUME_KINDS:
-        return bn.VOLUME
-    return "none"
 
 
 def _month_day(r: _Reader, text: str, path: str) -> tuple[int, int]:

@@ -32,7 +32,8 @@ from gorod_runtime.period import Period
 
 __all__ = [
     "AREA", "CASH_EQUIVALENT", "DISCOUNT", "VOLUME", "Beneficiary", "BenefitSettings", "BenefitShare",
-    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "social_norm_area", "volume_benefit", "volume_benefit_parts",
+    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "benefit_basis", "social_norm_area", "volume_benefit",
+    "volume_benefit_parts",
 ]
 
 CASH_EQUIVALENT = "cash_equivalent"
@@ -40,6 +41,9 @@ DISCOUNT = "discount"
 MODES = (CASH_EQUIVALENT, DISCOUNT)
 AREA = "area"
 VOLUME = "volume"
+NONE = "none"
+AREA_KINDS = frozenset({"maintenance", "capital_repair", "heating", "rent"})
+VOLUME_KINDS = frozenset({"cold_water", "hot_water", "sewage", "electricity", "gas"})
 VOLUME_SHARE_PER_CAPITA = "per_capita"        # V / family size
 VOLUME_SHARE_PER_BENEFICIARY = "per_beneficiary"  # V / number of beneficiaries (rules.md §4 literal)
 
@@ -168,6 +172,15 @@ class ServiceBenefit:
             inputs={"услуга": self.service, "период": str(self.period or "—"), "начислено": fmt(self.charge, 2)},
             steps=steps,
         )
+
+
+def benefit_basis(kind: str, method: str) -> str:
+    """How a service's benefit is computed by default: AREA, VOLUME or NONE (e.g. waste)."""
+    if kind in AREA_KINDS or method == "area":
+        return AREA
+    if kind in VOLUME_KINDS:
+        return VOLUME
+    return NONE
 
 
 def social_norm_area(family_size: int, settings: BenefitSettings | None = None) -> Decimal:

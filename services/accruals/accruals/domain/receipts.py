@@ -228,8 +228,13 @@ class ReceiptData:
 
 # -- assembly -------------------------------------------------------------------------------
 
+# Lines of the run that are not owed (the УСЗН pays them): cash-equivalent benefits, subsidies.
+INFORMATIONAL = frozenset({"benefit_cash", "subsidy"})
+BENEFIT = "benefit"              # a discount-mode benefit: a negative line, owed less
+
+
 def assemble(inputs: ReceiptInputs) -> ReceiptData:
-    charges = [line for line in inputs.lines if line.method != PENALTY]
+    charges = [line for line in inputs.lines if line.method != PENALTY and line.method not in INFORMATIONAL]
     penalty_lines = [line for line in inputs.lines if line.method == PENALTY]
     services = _service_rows(inputs, charges)
     recalculations = tuple(
@@ -239,7 +244,8 @@ def assemble(inputs: ReceiptInputs) -> ReceiptData:
     payments = tuple(sorted((Payment(m.entry_date, m.recipient_id, -m.kopecks) for m in inputs.movements
                              if m.kind == "payment"), key=lambda p: (p.entry_date, p.recipient_id)))
     others = [m for m in inputs.movements if m.kind != "payment"]
-    recipient_ids = set(inputs.opening) | {line.recipient_id for line in inputs.lines} | {m.recipient_id for m in inputs.movements}
+    recipient_ids = (set(inputs.opening) | {line.recipient_id for line in charges + penalty_lines}
+                     | {m.recipient_id for m in inputs.movements})
     recipients = []
     for rid in sorted(recipient_ids):
         org = inputs.organisations.get(rid) or Organisation(rid, "", "", "")
@@ -251,13 +257,14 @@ def assemble(inputs: ReceiptInputs) -> ReceiptData:
         recipients.append(RecipientTotal(org, opening, charged, penalty, paid, other, opening + charged + penalty - paid + other))
     accrued = sum(row.accrued for row in services)
     recalculated = sum(row.recalculations for row in services)
+    benefits = sum(row.benefits for row in services)
     paid = sum(p.kopecks for p in payments)
     return ReceiptData(
         period=inputs.period, code=inputs.code, run_id=inputs.run_id, run_status=inputs.run_status, account=inputs.account,
         executor=inputs.executor, management_company=inputs.management_company, recipients=tuple(recipients),
         meters=_meters(inputs), services=services, recalculations=recalculations, payments=payments,
         penalties=tuple(Penalty(line.recipient_id, line.kopecks, line.explanation) for line in penalty_lines),
-        accrued=accrued, recalculated=recalculated, benefits=0, charges=accrued + recalculated,
+        accrued=accrued, recalculated=recalculated, benefits=benefits, charges=accrued + recalculated - benefits,
         opening=sum(inputs.opening.values()), paid=paid, last_payment=max((p.entry_date for p in payments), default=None),
         penalty=sum(line.kopecks for line in penalty_lines), other=sum(m.kopecks for m in others),
         total=sum(r.total for r in recipients),
@@ -273,9 +280,13 @@ def _service_rows(inputs: ReceiptInputs, charges: list[Line]) -> tuple[ServiceRo
     for line in charges:
         groups.setdefault((line.service_code, line.component), []).append(line)
     rows = []
-    for (code, component), lines in groups.items():
+    for (code, component), group in groups.items():
         service = _service(inputs, code)
-        regular = [line for line in lines if not line.recalculation]
+        benefits = -sum(line.kopecks for line in group if line.method == BENEFIT)
+        lines = [line for line in group if line.method != BENEFIT]
+        if not lines:
+            lines = group
+        regular = [line for line in lines if not line.recalculation and line.method != BENEFIT]
         volumes = [line.volume for line in regular if line.volume is not None]
         volume = sum(volumes, Decimal(0)) if volumes else None
         tariffs = {line.tariff for line in regular if line.tariff is not None}
@@ -287,7 +298,7 @@ def _service_rows(inputs: ReceiptInputs, charges: list[Line]) -> tuple[ServiceRo
             unit=regular[0].unit if regular else lines[0].unit,
             volume=None if common else volume, common_volume=volume if common else None,
             method=_method_letter(service, regular or lines), tariff=tariffs.pop() if len(tariffs) == 1 else None,
-            accrued=accrued, recalculations=recalculated, benefits=0, to_pay=accrued + recalculated,
+            accrued=accrued, recalculations=recalculated, benefits=benefits, to_pay=accrued + recalculated - benefits,
             increase=sum(_increase(line) for line in regular), norm=_norm(regular), lines=tuple(lines)))
     return tuple(rows)
 

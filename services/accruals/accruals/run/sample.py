@@ -91,6 +91,35 @@ def add_absences(db_url: str, period: Period, every: int = 100) -> int:
         return cur.rowcount
 
 
+def add_benefits(db_url: str, period: Period, every: int = 10) -> int:
+    """Benefit holders in one account of `every` (two thirds «ветеран труда», 50 % on housing and
+    utilities, cash equivalent — the Altai default; one third a legacy discount category, 30 % on
+    utilities), and a subsidy decision in one account of 3 * `every`; the holders added."""
+    start = period.first_day
+    with psycopg.connect(connection_url(db_url)) as conn:
+        conn.execute("""
+            INSERT INTO benefit_categories (code, name, discount_pct, mode, service_kinds) VALUES
+            ('veteran_of_labour', 'ветеран труда (закон АК 156-ЗС)', 50, 'cash_equivalent',
+             ARRAY['maintenance', 'capital_repair', 'heating', 'cold_water', 'hot_water', 'sewage', 'electricity', 'gas']),
+            ('legacy_discount', 'льгота со скидкой (прежний порядок)', 30, 'discount',
+             ARRAY['cold_water', 'hot_water', 'sewage', 'electricity', 'heating'])
+            ON CONFLICT (code) DO NOTHING""")
+        cur = conn.execute("""
+            INSERT INTO benefit_holders (account, category_code, person_name, persons, valid_from)
+            SELECT number, CASE WHEN (('x' || substr(md5(number || '/discount'), 1, 8))::bit(32)::bigint %% 3) = 0
+                                THEN 'legacy_discount' ELSE 'veteran_of_labour' END, 'Льготник', 1, %(since)s
+            FROM accounts WHERE closed_on IS NULL AND residents > 0 AND """ + _one_in("number", "benefit"),
+                           {"since": start - dt.timedelta(days=365), "every": every})
+        holders = cur.rowcount
+        conn.execute("""
+            INSERT INTO subsidy_decisions (account, valid_from, valid_to, family_members, family_income_kopecks,
+                                           standard_cost_kopecks, max_share_pct, subsistence_minimum_kopecks)
+            SELECT number, %(since)s, %(until)s, greatest(residents, 1), 800000 * greatest(residents, 1), 350000, 22, 1700000
+            FROM accounts WHERE closed_on IS NULL AND """ + _one_in("number", "subsidy"),
+                     {"since": start - dt.timedelta(days=60), "until": start + dt.timedelta(days=120), "every": every * 3})
+        return holders
+
+
 def add_payments(db_url: str, period: Period, every: int = 10) -> int:
     """Payments of part of the opening balances (see the module); the entries added."""
     before = _months_back(period, 1).first_day + dt.timedelta(days=14)

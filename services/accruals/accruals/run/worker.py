@@ -23,9 +23,13 @@ from decimal import Decimal
 
 from psycopg.copy import QueuedLibpqWriter
 
+from accruals.domain import benefits as bn
+from accruals.domain import subsidies as sb
 from accruals.domain.charges import ChargeError, EngineSettings, compute
 from accruals.domain.charges.model import EMPTY
 from accruals.run import explain
+from accruals.run.benefits import INFORMATIONAL, NO_RECIPIENT, SUBSIDY
+from accruals.run.benefits import lines as benefit_lines
 from accruals.run.inputs import HISTORY_MONTHS, RS, US, Reference, may_have_gaps, months_back
 from accruals.run.penalties import METHOD as PENALTY
 from accruals.run.penalties import PenaltyLines
@@ -50,6 +54,8 @@ class Job:
     period: str              # YYYY-MM
     settings: EngineSettings
     penalty_settings: object = None
+    benefit_settings: bn.BenefitSettings = bn.DEFAULT_SETTINGS
+    subsidy_settings: sb.SubsidySettings = sb.DEFAULT_SETTINGS
     with_history: bool = False   # closed runs exist in the readings window (billed volumes of gaps)
     profile: str = ""         # a file for cProfile stats (development)
 
@@ -181,10 +187,10 @@ class Worker:
         memo = self.memo
         head_prefix = self.head
         for fields in rows:
-            if len(fields) != 14:
-                raise ValueError(f"an input line has {len(fields)} fields, not 14")
+            if len(fields) != 16:
+                raise ValueError(f"an input line has {len(fields)} fields, not 16")
             house_id, number, total, heated, residents, registered, installable, rooms, codes, readings, absences, \
-                entries, open_text, imported = fields
+                entries, open_text, imported, holders, subsidy = fields
             head = head_prefix + number
             result.accounts += 1
             try:
@@ -194,6 +200,22 @@ class Worker:
                 plain, metered = reference.split(services, frozenset(meters)) if meters else (services, ())
                 absent = reference.absences(absences) if absences != NULL else ()
                 open_days = reference.open_days(open_text) if open_text != NULL else None
+                if holders != NULL or subsidy != NULL:
+                    # Benefits and subsidies read the account's lines: computed in one piece, not memoised.
+                    account = reference.inputs(number, house, total, heated, int(residents), int(registered),
+                                               installable == "t", int(rooms), services, meters, absent, open_days)
+                    lines = compute(account, settings)
+                    lines += benefit_lines(lines, account, None if holders == NULL else holders,
+                                           None if subsidy == NULL else subsidy, self.job.benefit_settings,
+                                           self.job.subsidy_settings)
+                    tails, kopecks = self._tails(lines, 0)
+                    no = len(tails)
+                    result.charges += kopecks
+                    result.lines += no
+                    extend([head + tail for tail in tails])
+                    if entries != NULL:
+                        self._penalties(head, no, entries, out)
+                    continue
                 key = (house[0], total, heated, residents, registered, installable, rooms, id(plain), absences, open_text)
                 hit = memo.get(key)
                 if hit is None:
@@ -235,11 +257,12 @@ class Worker:
         for line in lines:
             no += 1
             e = line.explanation
-            sid, facts = encode(e.formula, e.inputs, e.steps, e.notes)
+            sid, facts = encode(e.formula, e.inputs, e.steps, e.notes, e.method)
             if "\\" in facts or "\t" in facts or "\n" in facts or "\r" in facts:
                 facts = facts.translate(_ESCAPES)
             kop = int(line.amount.scaleb(2))
-            kopecks += kop
+            if line.method not in INFORMATIONAL:
+                kopecks += kop
             key = (line.service_code, line.component, line.zone, line.band, line.method, line.unit, line.recalculation,
                    line.reason)
             prefix = prefixes.get(key)
@@ -253,7 +276,8 @@ class Worker:
 
     def _prefix(self, line) -> tuple[str, str, str]:
         """The constant parts of a line's COPY text around volume, tariff and amount."""
-        return (f"\t{line.service_code}\t{self.reference.recipients[line.service_code]}\t{line.component}\t{line.zone}\t"
+        recipient = NO_RECIPIENT if line.method == SUBSIDY else self.reference.recipients[line.service_code]
+        return (f"\t{line.service_code}\t{recipient}\t{line.component}\t{line.zone}\t"
                 f"{line.band}\t{line.method}\t", f"\t{line.unit}\t",
                 f"\t{'t' if line.recalculation else 'f'}\t{line.reason}\t")
 

@@ -116,14 +116,27 @@ INPUTS = """
               FROM ledger_entries e WHERE entry_date <= %(last)s
               WINDOW w AS (PARTITION BY account, recipient_id)) x
         WHERE late > 0 OR imported
+        GROUP BY account),
+    bh AS (
+        SELECT h.account, string_agg(concat_ws(E'\\x1f', h.id, c.discount_pct, c.mode, array_to_string(c.service_kinds, ','),
+                                               h.persons, c.code), E'\\x1e' ORDER BY h.id) AS holders
+        FROM benefit_holders h JOIN benefit_categories c ON c.code = h.category_code
+        WHERE h.valid_from <= %(last)s AND (h.valid_to IS NULL OR h.valid_to >= %(first)s)
+        GROUP BY h.account),
+    sd AS (
+        SELECT account, string_agg(concat_ws(E'\\x1f', family_members, family_income_kopecks, standard_cost_kopecks,
+                                             max_share_pct, subsistence_minimum_kopecks), E'\\x1e' ORDER BY valid_from DESC)
+                   AS subsidy
+        FROM subsidy_decisions WHERE valid_from <= %(last)s AND valid_to >= %(first)s
         GROUP BY account)
     SELECT p.house_id, a.number, a.total_area, a.heated_area, a.residents, a.registered, a.meter_installable,
            coalesce(p.rooms, 0), s.codes, rr.readings, ab.absences, en.entries,
            CASE WHEN a.opened_on > %(first)s OR a.closed_on < %(last)s
                 THEN a.opened_on || '/' || coalesce(a.closed_on::text, '') END AS open_days,
-           en.imported
+           en.imported, bh.holders, sd.subsidy
     FROM accounts a JOIN premises p ON p.id = a.premise_id JOIN s ON s.account = a.number
     LEFT JOIN rr ON rr.account = a.number LEFT JOIN ab ON ab.account = a.number LEFT JOIN en ON en.account = a.number
+    LEFT JOIN bh ON bh.account = a.number LEFT JOIN sd ON sd.account = a.number
     WHERE a.opened_on <= %(last)s AND (a.closed_on IS NULL OR a.closed_on >= %(first)s) {partition}
     ORDER BY a.number
 """
@@ -297,6 +310,7 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
         FROM {table} l WHERE l.account > %(lo)s {upper} AND NOT ({masked})
+          AND l.method NOT IN ('benefit_cash', 'subsidy')   -- informational: paid by УСЗН, never owed
         GROUP BY 1, 2, 3 HAVING sum(l.amount_kopecks) <> 0""").format(
         table=sql.Identifier(lines_table(run_id)), upper=upper, masked=masked(newer))
     cur.execute(sql.SQL("CREATE TEMP TABLE close_batch ON COMMIT DROP AS {}").format(lines), params)
