@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -72,10 +73,54 @@ def make_engine(url: str, pool_size: int = 10, **kwargs) -> sa.Engine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=kwargs.pop("pool_pre_ping", True),
         connect_args={"connect_timeout": 5, "application_name": kwargs.pop("application_name", "gorod")},
         **kwargs,
     )
+
+
+class Prepared:
+    """A statement PREPAREd once per database connection, then run by name.
+
+    psycopg2 sends each statement as text, so the server plans it on every call; for the short
+    statements of a hot path (a resident's submission at the deadline peak) planning costs the
+    server more than executing (measured: 0.2-0.3 ms planning against 0.07-0.1 ms executing).
+    A prepared statement is planned once per connection (then PostgreSQL's plan cache decides).
+
+        LOCK = Prepared("meters_lock", "SELECT ... WHERE id = ANY(:ids) AND account = :account",
+                        ids="bigint[]", account="text")
+        LOCK.execute(conn, {"ids": [...], "account": "..."})
+
+    The first use on a connection prepares it (one more round trip); a prepared statement
+    outlives transactions, rollbacks included, and goes with its connection. Names are unique.
+    """
+
+    _sql_of: dict[str, str] = {}
+
+    def __init__(self, name: str, sql: str, /, **params: str):
+        if Prepared._sql_of.setdefault(name, sql) != sql:
+            raise ValueError(f"a different statement is already prepared as {name!r}")
+        self.name, self.params = name, params
+        body = sql
+        for position, param in enumerate(params, start=1):
+            body, count = re.subn(rf"(?<![:\w]):{param}\b", f"${position}", body)
+            if not count:
+                raise ValueError(f"{name}: the statement has no :{param}")
+        types = ", ".join(params.values())
+        self.prepare = f"PREPARE {name} ({types}) AS {body}" if params else f"PREPARE {name} AS {body}"
+        arguments = ", ".join(f"CAST(:{param} AS {kind})" for param, kind in params.items())
+        self.statement = sa.text(f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}")
+
+    def execute(self, conn: sa.Connection, params: dict | None = None) -> sa.CursorResult:
+        prepared = conn.connection.info.setdefault("gorod.prepared", set())
+        if self.name not in prepared:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(self.prepare)      # no parameters: the text is sent as it is
+            finally:
+                cursor.close()
+            prepared.add(self.name)
+        return conn.execute(self.statement, params or {})
 
 
 def check_connection(url: str) -> None:

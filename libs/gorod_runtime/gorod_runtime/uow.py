@@ -36,6 +36,12 @@ _CLAIM = (
 )
 
 
+# The transaction's events in one statement, planned once per connection.
+_ADD_OUTBOX = db.Prepared(
+    "gorod_outbox_add", "INSERT INTO outbox (event_id, topic, key, envelope) SELECT * FROM unnest(:ids, :topics, :keys, :envelopes)",
+    ids="uuid[]", topics="text[]", keys="text[]", envelopes="bytea[]")
+
+
 class AlreadyProcessed(Exception):
     """This consumer group has already handled the event; nothing to do."""
 
@@ -102,7 +108,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         if self._outbox:
-            self.connection.execute(db.outbox.insert(), self._outbox)
+            rows = self._outbox
+            _ADD_OUTBOX.execute(self.connection, {"ids": [r["event_id"] for r in rows], "topics": [r["topic"] for r in rows],
+                                                  "keys": [r["key"] for r in rows], "envelopes": [r["envelope"] for r in rows]})
             self._outbox = []
         if self._batch is not None:
             self._batch.committed.add(self)

@@ -5,6 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from gorod_runtime.db import Prepared
 from gorod_runtime.period import Period
 from meters.domain import readings as domain
 from meters.domain import windows as windows_domain
@@ -13,7 +14,7 @@ from meters.storage.tables import meters, readings, submissions
 
 # The submission's meters, locked in id order (two calls for one meter run one after the other;
 # FOR NO KEY UPDATE does not block the readings' foreign key), each with its most specific window.
-_LOCK_METERS = sa.text("""
+_LOCK_METERS = Prepared("meters_lock_meters", """
 SELECT m.id, m.account, m.service, m.serial, m.zones, m.unit, m.digits, m.decimals, m.supplier_inn,
        m.placement, m.installed_on, m.sealed_on, m.verification_due, m.status,
        w.first_day, w.last_day, w.outside, w.supplier_inn AS w_supplier_inn, w.service AS w_service
@@ -26,11 +27,11 @@ LEFT JOIN LATERAL (
 WHERE m.id = ANY(CAST(:ids AS bigint[])) AND m.account = :account
 ORDER BY m.id
 FOR NO KEY UPDATE OF m
-""")
+""", ids="bigint[]", account="text")
 
 # Per meter, zone and period: the reading that counts in the latest earlier period, whether the
 # period has a reading already, and the latest reading's time.
-_STORED = sa.text("""
+_STORED = Prepared("meters_stored", """
 SELECT k.meter_id, k.zone, b.value AS baseline_value, b.period AS baseline_period,
        EXISTS (SELECT 1 FROM readings c WHERE c.meter_id = k.meter_id AND c.period = k.period AND c.zone = k.zone)
            AS has_current,
@@ -42,11 +43,11 @@ LEFT JOIN LATERAL (
     WHERE r.meter_id = k.meter_id AND r.period < k.period AND r.zone = k.zone
     ORDER BY r.period DESC, r.submitted_at DESC LIMIT 1
 ) b ON true
-""")
+""", ids="bigint[]", zones="text[]", periods="date[]")
 
 # The submission and its readings in one round trip; no reading is written when the key's
 # submission exists (ON CONFLICT waits for a concurrent insert of the same key to end).
-_ADD_SUBMISSION = sa.text("""
+_ADD_SUBMISSION = Prepared("meters_add_submission", """
 WITH s AS (
     INSERT INTO submissions (id, account, idempotency_key, request_hash, source, accepted_at)
     VALUES (:id, :account, :key, :hash, :source, :at)
@@ -64,7 +65,9 @@ WITH s AS (
     RETURNING 1
 )
 SELECT count(*) FROM s
-""")
+""", id="uuid", account="text", key="text", hash="text", source="text", at="timestamptz", ids="uuid[]", meters="bigint[]",
+    services="text[]", zones="text[]", values="numeric[]", previous="numeric[]", used="numeric[]", rolled="boolean[]",
+    corrections="boolean[]", periods="date[]")
 
 
 def meter_from_row(row) -> Meter:
@@ -78,7 +81,7 @@ def meter_from_row(row) -> Meter:
 def lock_meters(conn: sa.Connection, account: str, ids: list[int], default: windows_domain.Window,
                 ) -> tuple[dict[int, Meter], dict[int, windows_domain.Window]]:
     meters, window_of = {}, {}
-    for row in conn.execute(_LOCK_METERS, {"ids": ids, "account": account}):
+    for row in _LOCK_METERS.execute(conn, {"ids": ids, "account": account}):
         meters[row.id] = meter_from_row(row)
         window_of[row.id] = default if row.first_day is None else windows_domain.Window(
             row.first_day, row.last_day, row.outside, row.w_supplier_inn, row.w_service)
@@ -86,7 +89,7 @@ def lock_meters(conn: sa.Connection, account: str, ids: list[int], default: wind
 
 
 def stored(conn: sa.Connection, planned: list[domain.Planned]) -> dict[tuple[int, str], domain.Stored]:
-    rows = conn.execute(_STORED, {
+    rows = _STORED.execute(conn, {
         "ids": [p.meter.id for p in planned], "zones": [p.input.zone for p in planned],
         "periods": [p.period.first_day for p in planned],
     })
@@ -110,7 +113,7 @@ def add_submission(conn: sa.Connection, ack: domain.Acknowledgement, key: str, r
     """Write the submission and its readings in one statement; False when a call with the same key
     committed first (then nothing is written)."""
     rs = ack.readings
-    inserted = conn.execute(_ADD_SUBMISSION, {
+    inserted = _ADD_SUBMISSION.execute(conn, {
         "id": ack.submission_id, "account": ack.account, "key": key or None, "hash": request_hash, "source": ack.source,
         "at": ack.accepted_at, "ids": [r.reading_id for r in rs], "meters": [r.meter_id for r in rs],
         "services": [r.service for r in rs], "zones": [r.zone for r in rs], "values": [r.value for r in rs],
