@@ -2,8 +2,10 @@
 broker) called by many concurrent clients over gRPC, then the same load through the gateway
 (gunicorn, HTTP/JSON).
 
-The meters replica under load runs without the outbox relay; a second replica of the same
-service relays (as deployed for the peak), so publishing to the broker runs during the load.
+As deployed for the peak: --replicas serving replicas of the meters service (default 2; the
+client's channels are spread over them, as a Kubernetes Service spreads connections) run
+without the outbox relay, and one more replica relays, so publishing to the broker runs
+during the load. The gateway is in front of the first serving replica.
 
 Registry: --accounts accounts with three meters each (cold water, hot water, two-zone
 electricity): one call submits four readings, as a resident does before the 25th. Each client
@@ -18,6 +20,7 @@ figures are medians over rounds:
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import itertools
 import os
 import pathlib
@@ -103,8 +106,9 @@ class Load:
         return len(flat) * 4 / elapsed, flat
 
 
-def grpc_caller(address: str, channels: int):
-    stubs = [meters_pb2_grpc.MetersServiceStub(grpc.insecure_channel(address)) for _ in range(channels)]
+def grpc_caller(addresses: list[str], channels: int):
+    """`channels` channels spread over the replicas' addresses (as a Kubernetes Service spreads connections)."""
+    stubs = [meters_pb2_grpc.MetersServiceStub(grpc.insecure_channel(addresses[i % len(addresses)])) for i in range(channels)]
 
     def call(index, account, readings, key):
         stubs[index % channels].SubmitReadings(meters_pb2.SubmitReadingsRequest(
@@ -180,21 +184,26 @@ class Gateway:
 def main() -> None:
     args = arguments(__doc__, seconds=(float, 30.0, "load time per transport"), clients=(int, 16, "concurrent clients"),
                      accounts=(int, 50000, "accounts (three meters each)"), rounds=(int, 3, "rounds; figures are medians"),
-                     no_gateway=(int, 0, "1: skip the gateway figures"))
+                     no_gateway=(int, 0, "1: skip the gateway figures"),
+                     replicas=(int, 2, "meters replicas serving the calls (besides the one that relays)"))
     seconds = 10.0 if args.quick else args.seconds
     accounts = min(args.accounts, 20000) if args.quick else args.accounts
     with postgres() as pg, broker() as kafka, database(pg, "meters") as url:
         registry = seed(url, accounts)
         # As deployed for the peak: the replica that serves calls leaves the relay to another
         # replica of the same service (one relay per database publishes anyway: ADR 0006).
-        with service("meters.service:MetersService", url, kafka, GOROD_RELAY_ENABLED="false") as meters, \
-                service("meters.service:MetersService", url, kafka):
+        with contextlib.ExitStack() as stack:
+            serving = [stack.enter_context(service("meters.service:MetersService", url, kafka, GOROD_RELAY_ENABLED="false"))
+                       for _ in range(args.replicas)]
+            stack.enter_context(service("meters.service:MetersService", url, kafka))
+            meters = serving[0]
+            addresses = [replica.address for replica in serving]
             load = Load(registry, args.clients)
-            load.run(grpc_caller(meters.address, 4), 1.0)       # warm-up
+            load.run(grpc_caller(addresses, 4), 1.0)       # warm-up
             rates, p99s, p50s, baselines = [], [], [], []
             for _ in range(args.rounds):
                 baselines.append(health_rate(meters.address, args.clients, 1.0))
-                rate, samples = load.run(grpc_caller(meters.address, 4), seconds / args.rounds)
+                rate, samples = load.run(grpc_caller(addresses, 4), seconds / args.rounds)
                 rates.append(rate)
                 p99s.append(percentile(samples, 99))
                 p50s.append(percentile(samples, 50))
