@@ -24,7 +24,7 @@ _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 # Russian text for the resident, by stable code. A code not listed keeps the service's detail.
 MESSAGES_RU = {
-    "account.invalid": "Номер лицевого счёта — от 9 до 13 цифр.",
+    "account.invalid": "Номер лицевого счёта — от 6 до 12 цифр.",
     "meter.not_found": "Такого счётчика нет на этом лицевом счёте.",
     "meter.archived": "Счётчик снят с учёта, показания по нему не принимаются.",
     "meter.broken": "Счётчик отмечен как неисправный, показания по нему не принимаются. Обратитесь в управляющую компанию.",

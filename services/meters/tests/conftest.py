@@ -31,7 +31,7 @@ def stub(meters_service):
 
 @pytest.fixture
 def account():
-    """A fresh account number for each test (9–13 digits)."""
+    """A fresh account number for each test (6–12 digits)."""
     return f"7{uuid.uuid4().int % 10**8:08d}{next(_accounts) % 10}"
 
 

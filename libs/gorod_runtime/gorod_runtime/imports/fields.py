@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from gorod_runtime import accounts
+
 
 class Invalid(ValueError):
     def __init__(self, code: str, message: str):
@@ -75,9 +77,9 @@ corr_account = digits(20, "import.bad_corr_account", "a correspondent account")
 
 
 def account_number(value: str) -> str:
-    """A personal account (ЛС): 6 to 12 digits, leading zeros kept."""
-    if not (6 <= len(value) <= 12 and value.isascii() and value.isdigit()):
-        raise Invalid("import.bad_account", f"an account number must be 6 to 12 digits, got {_show(value)}")
+    """A personal account (ЛС): gorod_runtime.accounts' rule, leading zeros kept."""
+    if not accounts.is_account_number(value):
+        raise Invalid("import.bad_account", f"an account number must be {accounts.RULE}, got {_show(value)}")
     return value
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from gorod_runtime.imports.table import imports_table
+
 metadata = sa.MetaData()
 
 MONEY = sa.BigInteger          # kopecks
@@ -234,20 +236,7 @@ unmatched_payments = sa.Table(
 
 # -- imports and the readings projection ----------------------------------------------------
 
-imports = sa.Table(
-    "imports", metadata,
-    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("sha256", sa.Text, nullable=False),
-    sa.Column("filename", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),          # applied, rejected
-    sa.Column("rows", sa.Integer, nullable=False),
-    sa.Column("changed", sa.Integer, nullable=False),
-    sa.Column("errors", pg.JSONB, nullable=False, server_default="[]"),
-    sa.Column("created_by", sa.Text, nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Index("imports_applied_file", "kind", "sha256", unique=True, postgresql_where=sa.text("status = 'applied'")),
-)
+imports = imports_table(metadata)      # the kit's: one row per import
 
 # Projection of meters.reading-submitted.v1: the latest reading per meter, zone and period.
 consumption = sa.Table(

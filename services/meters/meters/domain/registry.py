@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 
+from gorod_runtime.accounts import RULE, is_account_number
 from gorod_runtime.errors import DomainError
 
 SERVICES = ("cold_water", "hot_water", "electricity", "gas", "heat")
@@ -13,7 +13,6 @@ STATUSES = ("active", "broken", "verification_expired", "archived")
 # Zone names as accruals prices them: "" single-zone; day/night; peak/semi_peak/night.
 MAX_DIGITS = 12
 ZONES = {1: ("",), 2: ("day", "night"), 3: ("peak", "semi_peak", "night")}
-ACCOUNT = re.compile(r"^\d{9,13}$")
 VERIFICATION_REMINDER_DAYS = 30
 
 
@@ -44,8 +43,8 @@ class StatusChange:
 
 
 def check_account(account: str, field: str = "account") -> str:
-    if not ACCOUNT.match(account or ""):
-        raise DomainError("account.invalid", "an account number is 9 to 13 digits", field)
+    if not is_account_number(account):
+        raise DomainError("account.invalid", f"an account number is {RULE}", field)
     return account
 
 

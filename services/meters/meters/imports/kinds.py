@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
+from gorod_runtime.accounts import RULE, is_account_number
 from gorod_runtime.imports import fields as f
 from gorod_runtime.imports.fields import Invalid
 from gorod_runtime.imports.rows import Field, Kind
-from meters.domain.registry import ACCOUNT, MAX_DIGITS, SERVICES, STATUSES, UNITS
+from meters.domain.registry import MAX_DIGITS, SERVICES, STATUSES, UNITS
 
 # When a file leaves `decimals` empty: what the dials of that unit usually show (water and gas
 # meters 0.001 m3, electricity 0.1 kWh, heat 0.001 Gcal).
@@ -24,8 +25,8 @@ MULTI_ZONE_SERVICE = "electricity"
 def account(value: str) -> str:
     """The personal account the meter belongs to, in the meters service's form (accruals owns
     the accounts themselves: only the form is checked here)."""
-    if not ACCOUNT.match(value):
-        raise Invalid("import.bad_account", f"an account number must be 9 to 13 digits, got {f._show(value)}")
+    if not is_account_number(value):
+        raise Invalid("import.bad_account", f"an account number must be {RULE}, got {f._show(value)}")
     return value
 
 

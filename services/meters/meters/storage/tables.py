@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from gorod_runtime.imports.table import imports_table
+
 metadata = sa.MetaData()
 
 SERVICES = ("cold_water", "hot_water", "electricity", "gas", "heat")
@@ -14,7 +16,7 @@ STATUSES = ("active", "broken", "verification_expired", "archived")
 meters = sa.Table(
     "meters", metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-    sa.Column("account", sa.Text, nullable=False),                 # personal account, 9–13 digits (accruals owns accounts)
+    sa.Column("account", sa.Text, nullable=False),                 # personal account, 6–12 digits (accruals owns accounts)
     sa.Column("service", sa.Text, nullable=False),                 # SERVICES
     sa.Column("serial", sa.Text, nullable=False),
     sa.Column("zones", sa.SmallInteger, nullable=False, server_default="1"),   # 2/3 only for electricity
@@ -106,3 +108,5 @@ submission_windows = sa.Table(
 
 sa.Index("meters_supplier", meters.c.supplier_inn, meters.c.account)
 sa.Index("meters_verification_due", meters.c.verification_due, postgresql_where=meters.c.status == "active")
+
+imports = imports_table(metadata)      # the kit's: one row per import (migration 0004)
