@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from gorod_runtime.accounts import RULE, is_account_number
 from gorod_runtime.imports import fields as f
 from gorod_runtime.imports.fields import Invalid
 from gorod_runtime.imports.rows import Field, Kind
@@ -20,14 +19,6 @@ from meters.domain.registry import MAX_DIGITS, SERVICES, STATUSES, UNITS
 DECIMALS_BY_UNIT = {"m3": 3, "kWh": 1, "Gcal": 3}
 ALL_UNITS = tuple(sorted({unit for units in UNITS.values() for unit in units}))
 MULTI_ZONE_SERVICE = "electricity"
-
-
-def account(value: str) -> str:
-    """The personal account the meter belongs to, in the meters service's form (accruals owns
-    the accounts themselves: only the form is checked here)."""
-    if not is_account_number(value):
-        raise Invalid("import.bad_account", f"an account number must be {RULE}, got {f._show(value)}")
-    return value
 
 
 _SERIAL = re.compile(r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё_./-]{0,39}")
@@ -47,7 +38,7 @@ class Meters(Kind):
     name = "meters"
     key = ("account", "service", "serial")
     fields = (
-        Field("account", account, required=True),
+        Field("account", f.account_number, required=True),     # the form only: accruals owns the accounts
         Field("service", f.choice(*SERVICES), required=True, cache=True),
         Field("serial", serial, required=True),
         Field("zones", f.integer(1, 3, "import.bad_zones", "zones"), default=1, cache=True),
