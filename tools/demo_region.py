@@ -41,6 +41,9 @@ COLUMNS = {
                  "premise_kind", "rooms", "total_area", "heated_area", "living_area", "residents", "registered",
                  "owner_name", "opened_on", "closed_on", "meter_installable", "management_company_inn", "services"),
     "opening_balances": ("account", "recipient_inn", "date", "amount_kopecks"),
+    # The meters service's registry file (python -m meters.importer meters FILE), with meters=True.
+    "meters": ("account", "service", "serial", "zones", "placement", "unit", "digits", "decimals", "supplier_inn",
+               "installed_on", "sealed_on", "verification_due", "status", "status_reason"),
 }
 DELIMITER = ";"
 BALANCE_DATE = "2026-01-01"
@@ -376,8 +379,10 @@ class _Streets:
         return f"{prefix}, {street}, д. {number}{suffix}"
 
 
-def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date: str = BALANCE_DATE) -> Summary:
-    """Write the six import files of a region of `accounts` accounts into `out`."""
+def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date: str = BALANCE_DATE,
+             meters: bool = False) -> Summary:
+    """Write the six import files of a region of `accounts` accounts into `out` (and, with
+    `meters`, the meters service's registry `meters.csv`: see `meter_rows`)."""
     if accounts < 1:
         raise ValueError("at least one account")
     if accounts > 90_000_000:
@@ -386,7 +391,7 @@ def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    files = {kind: out / f"{kind}.csv" for kind in FILES}
+    files = {kind: out / f"{kind}.csv" for kind in FILES + (("meters",) if meters else ())}
 
     org_list = organisations(rng, accounts)
     orgs = {o.key: o for o in org_list}
@@ -431,9 +436,12 @@ def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date
     first_account = ""
     fa = files["accounts"].open("w", encoding="utf-8", newline="", buffering=1 << 20)
     fb = files["opening_balances"].open("w", encoding="utf-8", newline="", buffering=1 << 20)
+    fm = files["meters"].open("w", encoding="utf-8", newline="", buffering=1 << 20) if meters else None
     try:
         fa.write(DELIMITER.join(COLUMNS["accounts"]) + "\n")
         fb.write(DELIMITER.join(COLUMNS["opening_balances"]) + "\n")
+        if fm:
+            fm.write(DELIMITER.join(COLUMNS["meters"]) + "\n")
         while written < accounts:
             houses += 1
             house_code = str(uuid.UUID(int=bits(128), version=4))
@@ -504,6 +512,8 @@ def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date
                 written += 1
                 if not first_account:
                     first_account = account
+                if fm and installable == "true":
+                    fm.write(meter_rows(rng, account, services, stove, orgs))
                 # Opening balances: most accounts are settled; some owe, a few paid ahead.
                 b = bits(4)
                 if b < 6:
@@ -521,8 +531,34 @@ def generate(out: pathlib.Path | str, accounts: int, seed: int = 1, balance_date
     finally:
         fa.close()
         fb.close()
+        if fm:
+            fm.close()
     return Summary(accounts=written, houses=houses, first_account=first_account, files=files,
                    seconds=time.perf_counter() - started)
+
+
+def meter_rows(rng: random.Random, account: str, services: list[str], stove: bool, orgs: dict[str, Organisation]) -> str:
+    """The meters of one open account whose meters can be installed: a cold-water (and, with
+    central hot water, a hot-water) meter in the bathroom, an electricity meter (a third of
+    them two-zone, more with an electric stove) on the landing or in the house. Installed
+    2015-2025; verification (поверка) every 6 years for water, 16 for electricity, so some fall
+    due soon and a few have expired (the service's daily job marks those)."""
+    rows = []
+    rural = "heating" not in services
+    for service, unit, digits, decimals, supplier, years in (("cold_water", "m3", 5, 3, "water", 6),
+                                                            ("hot_water", "m3", 5, 3, "heat", 6),
+                                                            ("electricity", "kWh", 6, 1, "power", 16)):
+        if service not in services:
+            continue
+        installed = dt.date(2015, 1, 1) + dt.timedelta(days=rng.getrandbits(12) % 3960)
+        due = installed.replace(year=installed.year + years) if not (installed.month == 2 and installed.day == 29) \
+            else dt.date(installed.year + years, 3, 1)
+        zones = 2 if service == "electricity" and rng.random() < (0.6 if stove else 0.33) else 1
+        placement = "дом" if rural else ("щиток на площадке" if service == "electricity" else "ванная")
+        serial = f"{'ЭЛ' if service == 'electricity' else 'ВС'}-{account}-{service[0].upper()}"
+        rows.append(f"{account};{service};{serial};{zones};{placement};{unit};{digits};{decimals};{orgs[supplier].inn};"
+                    f"{installed.isoformat()};{installed.isoformat()};{due.isoformat()};;\n")
+    return "".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ RUN_DIR = ROOT / ".run"
 VENV_BIN = pathlib.Path(sys.executable).parent
 SERVICES = ("identity", "accruals", "meters", "payments", "notify")
 SECRET_FILE = RUN_DIR / "receipt-code-secret"
+TOKEN_FILE = RUN_DIR / "gateway-api-token"
 DEMO_DIR = RUN_DIR / "demo"
 DEMO_ACCOUNTS = 2000
 DEMO_SEED = 1
@@ -41,12 +42,16 @@ def say(message: str) -> None:
     print(f"[gorod] {message}", flush=True)
 
 
+def local_secret(path: pathlib.Path) -> str:
+    """A secret of this machine's stack: made at random on the first run, kept in .run/."""
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48) + "\n")
+    return path.read_text().strip()
+
+
 def receipt_code_secret() -> str:
-    """This machine's receipt-code secret: made at random on the first run, kept in .run/."""
-    if not SECRET_FILE.exists():
-        SECRET_FILE.touch(mode=0o600)
-        SECRET_FILE.write_text(secrets.token_urlsafe(48) + "\n")
-    return SECRET_FILE.read_text().strip()
+    return local_secret(SECRET_FILE)
 
 
 def _scalar(url: str, sql: str):
@@ -62,9 +67,10 @@ def _scalar(url: str, sql: str):
         engine.dispose()
 
 
-def load_demo_region(env: dict[str, str], accruals_url: str) -> None:
+def load_demo_region(env: dict[str, str], accruals_url: str, meters_url: str) -> None:
     """Generate a small region into .run/demo and import it, once: only into an accruals
-    database without accounts. Each file goes through `python -m accruals.importer KIND FILE`."""
+    database without accounts. Each file goes through `python -m accruals.importer KIND FILE`,
+    the meters registry through `python -m meters.importer meters FILE`."""
     if _scalar(accruals_url, "SELECT EXISTS (SELECT 1 FROM accounts)"):
         return
     if importlib.util.find_spec("accruals.importer") is None:
@@ -73,13 +79,13 @@ def load_demo_region(env: dict[str, str], accruals_url: str) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     import demo_region
 
-    summary = demo_region.generate(DEMO_DIR, DEMO_ACCOUNTS, seed=DEMO_SEED)
+    summary = demo_region.generate(DEMO_DIR, DEMO_ACCOUNTS, seed=DEMO_SEED, meters=True)
     say(f"loading a demo region: {summary.accounts} accounts in {summary.houses} houses ({DEMO_DIR})")
-    importer_env = dict(env, GOROD_DB_URL=accruals_url)
-    for kind in demo_region.FILES:
+    steps = [("accruals", kind, accruals_url) for kind in demo_region.FILES] + [("meters", "meters", meters_url)]
+    for service, kind, url in steps:
         done = subprocess.run(
-            [sys.executable, "-m", "accruals.importer", kind, str(summary.files[kind]), "--operator", "demo-region"],
-            cwd=ROOT, env=importer_env, capture_output=True, text=True,
+            [sys.executable, "-m", f"{service}.importer", kind, str(summary.files[kind]), "--operator", "demo-region"],
+            cwd=ROOT, env=dict(env, GOROD_DB_URL=url), capture_output=True, text=True,
         )
         if done.returncode != 0:
             say(f"demo region: importing {kind} failed (exit {done.returncode}); the stack starts without it:")
@@ -147,6 +153,8 @@ def run() -> int:
     env.setdefault("GOROD_GATEWAY_PORT", "8080")
     if not env.get("GOROD_RECEIPT_CODE_SECRET"):
         env["GOROD_RECEIPT_CODE_SECRET"] = receipt_code_secret()
+    if not env.get("GOROD_GATEWAY_API_TOKEN"):       # the gateway's resident endpoints need one (docs/meters.md)
+        env["GOROD_GATEWAY_API_TOKEN"] = local_secret(TOKEN_FILE)
     honcho = None
     try:
         server_url = env.get("GOROD_DATABASE_URL")
@@ -171,7 +179,7 @@ def run() -> int:
         for service in SERVICES:
             migrate(service, database_url_for(server_url, f"gorod_{service}"), create=True)
         accruals_url = database_url_for(server_url, "gorod_accruals")
-        load_demo_region(env, accruals_url)
+        load_demo_region(env, accruals_url, database_url_for(server_url, "gorod_meters"))
         say("databases migrated; starting the services")
         honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env)
         wait_healthy(env, honcho)
@@ -183,6 +191,8 @@ def run() -> int:
             say(f"  {service:<13} gRPC 127.0.0.1:{GRPC_PORTS[service]}")
         say(f"  Kafka         {env['KAFKA_BOOTSTRAP_SERVERS']}")
         demo_summary(accruals_url)
+        if env["GOROD_GATEWAY_API_TOKEN"] == local_secret(TOKEN_FILE):
+            say(f"  API token     Authorization: Bearer $(cat {TOKEN_FILE.relative_to(ROOT)})")
         say("press Ctrl-C to stop")
         return honcho.wait()
     except KeyboardInterrupt:
