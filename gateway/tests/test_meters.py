@@ -1,23 +1,34 @@
 """The resident meters endpoints against a real meters process (real PostgreSQL, gRPC over a socket)."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+import zoneinfo
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from gateway.app import create_app
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.upstreams import Upstreams
 from gorod.meters.v1 import meters_pb2, meters_pb2_grpc
+from gorod_runtime import db
+from meters.domain import windows
+from meters.domain.queries import previous
 
 TOKEN = "test-token-0123456789-0123456789-abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def meters_address(make_database_module, start_service_module):
-    return start_service_module("meters.service:MetersService", make_database_module("meters")).address
+def meters_db(make_database_module):
+    return make_database_module("meters")
+
+
+@pytest.fixture(scope="module")
+def meters_address(meters_db, start_service_module):
+    return start_service_module("meters.service:MetersService", meters_db).address
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +96,44 @@ def test_errors_are_problems_with_stable_codes_and_russian_detail(client, accoun
     other = client.get("/api/v1/accounts/123456789/meters/" + cold + "/history", headers=AUTH)
     assert (other.status_code, other.get_json()["code"]) == (404, "meter.not_found")   # another account's meter
     assert client.get(f"/api/v1/accounts/{number}/meters", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_history_between_periods_with_consumption(client, account, meters_db):
+    number, cold, power = account
+    now = windows.period_for(windows.Window(), dt.datetime.now(dt.UTC), "Asia/Barnaul")   # as the default window counts
+    last = previous(now)
+    # Last period's reading, as a submission then would have left it (one sent now counts for `now`).
+    engine = db.make_engine(meters_db, pool_size=1)
+    with engine.begin() as conn:
+        at = dt.datetime(last.year, last.month, 24, 12, tzinfo=zoneinfo.ZoneInfo("Asia/Barnaul"))
+        submission = str(uuid.uuid4())
+        conn.execute(sa.text("INSERT INTO submissions (id, account, request_hash, source, accepted_at) "
+                             "VALUES (:id, :account, 'seed', 'operator', :at)"), {"id": submission, "account": number, "at": at})
+        conn.execute(sa.text("INSERT INTO readings (id, submission_id, meter_id, account, service, value, period, source, "
+                             "submitted_at) VALUES (:id, :s, :m, :a, 'cold_water', 10.000, :p, 'operator', :at)"),
+                     {"id": str(uuid.uuid4()), "s": submission, "m": int(cold), "a": number, "p": last.first_day, "at": at})
+    engine.dispose()
+    assert post(client, number, [{"meter_id": cold, "value": "12,5"}], key="h-1").status_code == 201
+    assert post(client, number, [{"meter_id": cold, "value": "12,75"}], key="h-2").status_code == 201   # a correction
+
+    url = f"/api/v1/accounts/{number}/meters/{cold}/history"
+    body = client.get(f"{url}?from={last}&to={now}", headers=AUTH).get_json()
+    assert [(r["period"], r["value"], r["counts"], r["source"]) for r in body["readings"]] == [
+        (str(last), "10.000", True, "operator"), (str(now), "12.500", False, "cabinet"), (str(now), "12.750", True, "cabinet")]
+    assert body["consumption"] == [{"period": str(last), "zone": "", "value": "10.000", "consumption": None},
+                                   {"period": str(now), "zone": "", "value": "12.750", "consumption": "2.750"}]
+    assert (body["meter"]["meter_id"], body["meter"]["service"], body["meter"]["zones"], body["meter"]["status"]) == (
+        cold, "cold_water", [""], "active")
+    assert "accepts_readings" not in body["meter"]          # ListMeters says that; the history does not know it
+    only_last = client.get(f"{url}?from={last}&to={last}", headers=AUTH).get_json()
+    assert [r["value"] for r in only_last["readings"]] == ["10.000"]
+
+    backwards = client.get(f"{url}?from={now}&to={last}", headers=AUTH)
+    assert backwards.status_code == 422 and backwards.mimetype == "application/problem+json"
+    assert (backwards.get_json()["code"], backwards.get_json()["field"], backwards.get_json()["detail"]) == (
+        "history.invalid_range", "from_period", "Начало периода позже его конца.")
+    bad = client.get(f"{url}?from=2026-13", headers=AUTH)
+    assert (bad.status_code, bad.get_json()["code"]) == (422, "request.invalid")
+    assert "from" in bad.get_json()["errors"]["query"]
+    assert (client.get(f"/api/v1/accounts/{number}/meters/abc/history", headers=AUTH).status_code,
+            client.get(f"/api/v1/accounts/{number}/meters/999999999/history", headers=AUTH).status_code) == (404, 404)

@@ -144,8 +144,13 @@ class PeriodConsumptionSchema(Schema):
     consumption = fields.String(allow_none=True)
 
 
+class HistoryMeterSchema(MeterSchema):
+    class Meta:   # GetHistory does not say whether the meter takes readings now (ListMeters does)
+        exclude = ("accepts_readings", "refusal_code", "refusal", "last_readings")
+
+
 class HistorySchema(Schema):
-    meter = fields.Nested(MeterSchema)
+    meter = fields.Nested(HistoryMeterSchema)
     readings = fields.List(fields.Nested(HistoryReadingSchema))
     consumption = fields.List(fields.Nested(PeriodConsumptionSchema))
 

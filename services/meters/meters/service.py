@@ -4,6 +4,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from gorod.meters.v1 import meters_pb2, meters_pb2_grpc
+from gorod_runtime.errors import DomainError
 from gorod_runtime.grpc import Grpc
 from gorod_runtime.outbox import OutboxRelayRunner
 from gorod_runtime.service import GorodService, ServiceOptions
@@ -65,7 +66,7 @@ class MetersService(GorodService):
 
     @grpc
     def ListVerificationDue(self, request, context):
-        after = common.meter_id(request.after_meter_id, "after_meter_id") if request.after_meter_id else 0
+        after = common.meter_id(request.after_meter_id, "after_meter_id", DomainError) if request.after_meter_id else 0
         meters, next_after = query_handlers.verification_due(
             self.uow, self.options, request.within_days, request.supplier_inn, after, request.limit)
         return queries_api.verification_due_response(meters, next_after)

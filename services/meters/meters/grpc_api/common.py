@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from gorod_runtime.errors import DomainError
+from gorod_runtime.errors import DomainError, NotFound
 from gorod_runtime.period import Period
 from meters.domain.registry import Meter
 
@@ -32,9 +32,11 @@ def period_from(message, field: str, required: bool = True) -> Period | None:
         raise DomainError("request.invalid_period", f"not a period: {message.year}-{message.month}", field) from None
 
 
-def meter_id(text_id: str, field: str = "meter_id") -> int:
+def meter_id(text_id: str, field: str = "meter_id", error: type[DomainError] = NotFound) -> int:
+    """A meter id from the wire; one that is not an id is an unknown meter (NOT_FOUND, like a number
+    that names none)."""
     if not text_id.isdigit() or len(text_id) > 18:
-        raise DomainError("meter.not_found", f"no meter {text_id!r}", field)
+        raise error("meter.not_found", f"no meter {text_id!r}", field)
     return int(text_id)
 
 
