@@ -338,6 +338,8 @@ def test_verification_due_within_the_days_in_pages(stub, helpers):
     second = due(within=31, after=first.next_after_meter_id, limit=2)
     assert ([m.meter_id for m in second.meters], second.next_after_meter_id) == ([due_in_31], "")
     assert refused(helpers, lambda: due(limit=10001)) == (INVALID, "request.invalid_limit", "limit")
+    assert refused(helpers, lambda: due(within=1_000_000)) == (INVALID, "request.invalid_within_days", "within_days")
+    assert [m.meter_id for m in due(within=3660).meters] == [due_today, due_in_30, due_in_31]
 
 
 def test_expiry_marks_the_status_with_history_and_readings_are_refused(stub, engine, helpers):

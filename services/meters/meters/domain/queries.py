@@ -90,6 +90,16 @@ def check_consumption_query(accounts: list[str], periods: list[Period]) -> None:
         raise DomainError("periods.too_many", f"at most {MAX_PERIODS} periods per call", "periods")
 
 
+MAX_WITHIN_DAYS = 3660          # verification reminders look at most ten years ahead
+
+
+def within_days(days: int, default: int) -> int:
+    """The reminder horizon in days: 1 to MAX_WITHIN_DAYS, 0 for the default."""
+    if days < 0 or days > MAX_WITHIN_DAYS:
+        raise DomainError("request.invalid_within_days", f"within_days is 1 to {MAX_WITHIN_DAYS}", "within_days")
+    return days or default
+
+
 def page_limit(limit: int) -> int:
     if limit < 0 or limit > MAX_PAGE:
         raise DomainError("request.invalid_limit", f"limit is 1 to {MAX_PAGE}", "limit")

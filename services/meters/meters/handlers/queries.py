@@ -71,7 +71,7 @@ def verification_due(uow: UnitOfWork, settings: MetersSettings, within_days: int
                      limit: int, now: dt.datetime | None = None):
     limit = domain.page_limit(limit)
     _, today = _today(settings, now)
-    within = within_days or registry.VERIFICATION_REMINDER_DAYS
+    within = domain.within_days(within_days, registry.VERIFICATION_REMINDER_DAYS)
     with uow:
         meters = storage.verification_due(uow.connection, today, today + dt.timedelta(days=within), supplier_inn, after, limit)
     return meters, (str(meters[-1].id) if len(meters) == limit else "")
