@@ -55,3 +55,29 @@ def test_closed_on_the_first_day_pays_one_day_and_metered_lines_stay():
         if len(amounts) == 2:       # the line and its recalculation: one day of 31 is left
             total = sum(amounts)
             assert abs(total - (amounts[0] / 31)) <= Decimal("0.01")
+
+
+def test_absence_days_before_the_account_opened_are_not_taken_off_twice():
+    """Opened on the 16th of March, all 3 residents away 1–15 March (before it opened, 14 full days):
+    the part-period recalculation already leaves out those days, so nothing more is taken off for
+    the absence; the waste line is due for 16 of 31 days."""
+    from accruals.domain.charges import Absence
+    from accruals.domain.charges.model import ABSENCE
+    inputs = dataclasses.replace(apartment(), absences=(Absence(3, dt.date(2026, 2, 28), dt.date(2026, 3, 16)),))
+    part = lines_of(inputs, (dt.date(2026, 3, 16), dt.date(9999, 12, 31)))
+    waste = [line for line in part if line.service_code == "waste"]
+    regular = next(line for line in waste if not line.recalculation)
+    due = (regular.amount * 16 / 31).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert not [line for line in waste if line.reason == ABSENCE]
+    assert sum(line.amount for line in waste) == due
+
+
+def test_absence_inside_the_open_days_still_counts_for_those_days_only():
+    """Closed on the 20th; 3 residents away 9–25 March: away 10–20 while open (11 days)."""
+    from accruals.domain.charges import Absence
+    inputs = dataclasses.replace(apartment(), absences=(Absence(3, dt.date(2026, 3, 9), dt.date(2026, 3, 26)),))
+    part = lines_of(inputs, (dt.date(2020, 1, 1), dt.date(2026, 3, 20)))
+    waste = [line for line in part if line.service_code == "waste"]
+    regular = next(line for line in waste if not line.recalculation)
+    total = sum(line.amount for line in waste)
+    assert abs(total - regular.amount * (20 - 11) / 31) <= Decimal("0.02"), waste

@@ -34,8 +34,13 @@ def absent_days(departed_on: dt.date, returned_on: dt.date, first: dt.date, last
 
 
 def person_days(inputs: AccountInputs, settings: EngineSettings, persons: int) -> tuple[int, tuple[str, ...]]:
-    """Σ persons × full days away in the period (at most `persons` × days in the month), and the details."""
+    """Σ persons × full days away in the period (at most `persons` × days in the month), and the details.
+
+    An account opened or closed inside the period counts only the days it is open: the days
+    before or after are taken off by the part-period recalculation already (`part_period`)."""
     first, last, days_in_month = period_days(inputs.period)
+    if inputs.open_days is not None:
+        first, last = max(first, inputs.open_days[0]), min(last, inputs.open_days[1])
     total = 0
     details = []
     for absence in inputs.absences:
