@@ -110,9 +110,10 @@ INPUTS = """
                      coalesce(sum(amount_kopecks) FILTER (WHERE amount_kopecks > 0 AND entry_date < %(prev)s) OVER w, 0)
                      + coalesce(sum(amount_kopecks) FILTER (WHERE amount_kopecks < 0 AND entry_date < %(first)s) OVER w, 0)
                          AS late,
-                     -- a charge a housing company computed itself (`import charges`) for this period
+                     -- a charge a housing company computed itself (`import charges`) for this period, not
+                     -- reversed since (an import of 0 or an operator's reversal: the run computes it again)
                      kind = 'charge' AND period = %(first)s AND service_code IS NOT NULL AND reference LIKE 'charge:%%'
-                         AS imported
+                         AND NOT EXISTS (SELECT FROM ledger_entries r WHERE r.reverses = e.id) AS imported
               FROM ledger_entries e WHERE entry_date <= %(last)s
               WINDOW w AS (PARTITION BY account, recipient_id)) x
         WHERE late > 0 OR imported
@@ -165,7 +166,8 @@ _BILLED = """
     SELECT l.account, l.service_code, l.zone, r.period, l.run_id, min(l.method), sum(l.volume)::text
     FROM charge_lines l JOIN runs r ON r.id = l.run_id
     WHERE r.status = 'closed' AND r.period >= %(since)s AND r.period < %(first)s AND l.account = ANY(%(accounts)s)
-      AND l.component IN ('', 'carrier') AND NOT l.recalculation AND l.method <> 'penalty'
+      AND l.component IN ('', 'carrier') AND NOT l.recalculation
+      AND l.method NOT IN ('penalty', 'benefit', 'benefit_cash', 'subsidy')   -- benefits' volumes are not consumption
     GROUP BY l.account, l.service_code, l.zone, r.period, l.run_id"""
 
 
