@@ -263,3 +263,18 @@ def test_an_account_opened_inside_the_period_pays_the_open_days_of_its_norm_line
     assert part and len(part) == len([line for line in regular if line["method"] in ("norm", "norm_increased")])
     full = calc("norm-flat-increased")["periods"][0]
     assert [line for line in full["lines"] if not line["recalculation"]] == regular
+
+
+def test_benefits_cover_what_the_period_owes_after_its_own_recalculations():
+    """An account opened on the 17th: the maintenance benefit is on the 15 days owed, as in the monthly run."""
+    full = calc("beneficiary-discount")["periods"][0]
+    doc = load("beneficiary-discount")
+    doc["account"]["opened_on"] = "2026-03-17"
+    part = calculator.calculate(doc)["periods"][0]
+
+    def maintenance(result):
+        return next(d for d in result["benefit_discounts"] if d["service_code"] == "maintenance")
+
+    owed = sum(line["amount_kopecks"] for line in part["lines"] if line["service_code"] == "maintenance")
+    assert maintenance(part)["charge_kopecks"] == owed < maintenance(full)["charge_kopecks"]
+    assert abs(maintenance(part)["amount_kopecks"] - round(maintenance(full)["amount_kopecks"] * 15 / 31)) <= 1

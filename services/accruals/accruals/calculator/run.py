@@ -204,7 +204,7 @@ def _benefits(scenario: Scenario, p: PeriodInput, inputs: AccountInputs, lines) 
         people = [b.person for b in spec.beneficiaries
                   if (service.code in b.services if b.services is not None else basis != "none")
                   and (b.from_period is None or b.from_period <= p.period) and (b.until_period is None or p.period <= b.until_period)]
-        regular = [line for line in lines if line.service_code == service.code and not line.recalculation]
+        regular = bn.owed_lines([line for line in lines if line.service_code == service.code])
         if not people or not regular:
             continue
         if basis == "none":

@@ -32,8 +32,8 @@ from gorod_runtime.period import Period
 
 __all__ = [
     "AREA", "CASH_EQUIVALENT", "DISCOUNT", "VOLUME", "Beneficiary", "BenefitSettings", "BenefitShare",
-    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "benefit_basis", "social_norm_area", "volume_benefit",
-    "volume_benefit_parts",
+    "CashEquivalentRecord", "ServiceBenefit", "area_benefit", "benefit_basis", "owed_lines", "social_norm_area",
+    "volume_benefit", "volume_benefit_parts",
 ]
 
 CASH_EQUIVALENT = "cash_equivalent"
@@ -181,6 +181,33 @@ def benefit_basis(kind: str, method: str) -> str:
     if kind in VOLUME_KINDS:
         return VOLUME
     return NONE
+
+
+# Recalculations of the period's own days (charges.model ABSENCE, PART_PERIOD): a benefit covers
+# what the period owes after them. Catch-ups (earlier periods' volumes) are not the period's own.
+THIS_PERIOD_RECALCULATIONS = frozenset({"absence", "part_period"})
+
+
+def owed_lines(service_lines: list) -> list:
+    """The service's regular lines with what this period's own recalculations (absence, part
+    period) take off each (same component, zone, band): a benefit covers what is owed, not the
+    full month; lines left with nothing owed are dropped."""
+    regular = [line for line in service_lines if not line.recalculation]
+    taken = {}
+    for line in service_lines:
+        if line.recalculation and line.reason in THIS_PERIOD_RECALCULATIONS:
+            key = (line.component, line.zone, line.band)
+            amount, volume = taken.get(key, (_ZERO, _ZERO))
+            taken[key] = (amount + line.amount, volume + (line.volume or _ZERO))
+    result = []
+    for line in regular:
+        amount, volume = taken.pop((line.component, line.zone, line.band), (_ZERO, _ZERO))
+        if amount or volume:
+            line = dataclasses.replace(line, amount=line.amount + amount,
+                                       volume=None if line.volume is None else line.volume + volume)
+        if line.amount > 0:
+            result.append(line)
+    return result
 
 
 def social_norm_area(family_size: int, settings: BenefitSettings | None = None) -> Decimal:

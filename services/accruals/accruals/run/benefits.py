@@ -28,7 +28,6 @@ from accruals.domain import benefits as bn
 from accruals.domain import subsidies as sb
 from accruals.domain.charges import AccountInputs, ChargeLine
 from accruals.domain.charges import norms as norm_rules
-from accruals.domain.charges.model import ABSENCE, PART_PERIOD
 from accruals.domain.charges.money import ZERO
 
 BENEFIT = "benefit"
@@ -37,7 +36,6 @@ SUBSIDY = "subsidy"
 INFORMATIONAL = frozenset({BENEFIT_CASH, SUBSIDY})   # shown and exported, never payable
 RS, US = "\x1e", "\x1f"
 NO_RECIPIENT = 0
-_THIS_PERIOD = frozenset({ABSENCE, PART_PERIOD})   # recalculations of the period's own days
 
 
 def holders(text: str) -> list[tuple[frozenset[str], bn.Beneficiary]]:
@@ -51,28 +49,6 @@ def holders(text: str) -> list[tuple[frozenset[str], bn.Beneficiary]]:
     return found
 
 
-def _owed(service_lines: list[ChargeLine]) -> list[ChargeLine]:
-    """The service's regular lines with what this period's own recalculations (absence, part
-    period) take off each (same component, zone, band): a benefit covers what is owed, not the
-    full month; lines left with nothing owed are dropped."""
-    regular = [line for line in service_lines if not line.recalculation]
-    taken = {}
-    for line in service_lines:
-        if line.recalculation and line.reason in _THIS_PERIOD:
-            key = (line.component, line.zone, line.band)
-            amount, volume = taken.get(key, (ZERO, ZERO))
-            taken[key] = (amount + line.amount, volume + (line.volume or ZERO))
-    result = []
-    for line in regular:
-        amount, volume = taken.pop((line.component, line.zone, line.band), (ZERO, ZERO))
-        if amount or volume:
-            line = dataclasses.replace(line, amount=line.amount + amount,
-                                       volume=None if line.volume is None else line.volume + volume)
-        if line.amount > 0:
-            result.append(line)
-    return result
-
-
 def lines(charges: list[ChargeLine], inputs: AccountInputs, holders_text: str | None, subsidy_text: str | None,
           benefit_settings: bn.BenefitSettings, subsidy_settings: sb.SubsidySettings) -> list[ChargeLine]:
     """The benefit and subsidy lines of one account (ValueError/ArithmeticError on bad data)."""
@@ -82,7 +58,7 @@ def lines(charges: list[ChargeLine], inputs: AccountInputs, holders_text: str | 
         family = max(inputs.residents, len(people))
         for service in inputs.services:
             covered = [person for kinds, person in people if service.kind in kinds]
-            regular = _owed([line for line in charges if line.service_code == service.code])
+            regular = bn.owed_lines([line for line in charges if line.service_code == service.code])
             basis = bn.benefit_basis(service.kind, service.method)
             if not covered or not regular or basis == bn.NONE:
                 continue
