@@ -139,6 +139,10 @@ def test_every_receipt_agrees_with_the_lines_and_the_ledger(region, period):
         discounts = -sum(k for _r, m, k in lines[account] if m == "benefit")
         assert data.benefits == sum(s.benefits for s in data.services) == discounts
         seen["benefits"] += bool(discounts)
+        informational = {m: sum(k for _r, mm, k in lines[account] if mm == m) for m in ("benefit_cash", "subsidy")}
+        assert (data.cash_equivalent, data.subsidy, data.support) == (
+            informational["benefit_cash"], informational["subsidy"], sum(informational.values()))
+        seen["support"] += bool(data.support)
         penalties = sum(k for _r, m, k in lines[account] if m == "penalty")
         assert data.charges == sum(s.to_pay for s in data.services) == charges
         assert data.penalty == penalties
@@ -158,7 +162,7 @@ def test_every_receipt_agrees_with_the_lines_and_the_ledger(region, period):
         seen["penalties"] += bool(data.penalties)
         seen["company"] += data.management_company is not None
         assert all(m.gis_code in range(1, 8) and m.okei for m in data.meters)
-    assert seen["metered"] and seen["recalculations"] and seen["company"] and seen["benefits"]
+    assert seen["metered"] and seen["recalculations"] and seen["company"] and seen["benefits"] and seen["support"]
     if period == MARCH:
         assert seen["payments"] and seen["penalties"]
 

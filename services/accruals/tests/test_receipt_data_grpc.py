@@ -68,6 +68,7 @@ def test_receipt_data_over_grpc(region):
         t = answer.totals
         assert t.total_kopecks == t.opening_kopecks + t.charges_kopecks + t.penalty_kopecks - t.paid_kopecks + t.other_kopecks
         assert t.to_pay_kopecks == max(0, t.total_kopecks) and t.instalment_kopecks == 0
+        assert t.support_kopecks == t.cash_equivalent_kopecks + t.subsidy_kopecks == 0      # no benefits in this region
         assert sum(r.total_kopecks for r in answer.recipients) == t.total_kopecks
         assert all(r.organisation.inn and r.organisation.name for r in answer.recipients)
         if account in metered:

@@ -220,6 +220,13 @@ class ReceiptData:
     other: int
     total: int
     instalment: int = 0                      # section 5: no instalments are offered
+    cash_equivalent: int = 0                 # benefits paid by УСЗН in cash (not deducted)
+    subsidy: int = 0                         # the housing subsidy (ПП 761), paid by УСЗН
+
+    @property
+    def support(self) -> int:
+        """«Субсидии, компенсации и иные меры соцподдержки, руб.»: informational, never deducted."""
+        return self.cash_equivalent + self.subsidy
 
     @property
     def to_pay(self) -> int:
@@ -268,6 +275,8 @@ def assemble(inputs: ReceiptInputs) -> ReceiptData:
         opening=sum(inputs.opening.values()), paid=paid, last_payment=max((p.entry_date for p in payments), default=None),
         penalty=sum(line.kopecks for line in penalty_lines), other=sum(m.kopecks for m in others),
         total=sum(r.total for r in recipients),
+        cash_equivalent=sum(line.kopecks for line in inputs.lines if line.method == "benefit_cash"),
+        subsidy=sum(line.kopecks for line in inputs.lines if line.method == "subsidy"),
     )
 
 

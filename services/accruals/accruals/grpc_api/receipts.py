@@ -75,7 +75,8 @@ def receipt_response(data: domain.ReceiptData) -> accruals_pb2.GetReceiptDataRes
         accrued_kopecks=data.accrued, recalculation_kopecks=data.recalculated, benefit_kopecks=data.benefits,
         charges_kopecks=data.charges, opening_kopecks=data.opening, paid_kopecks=data.paid,
         last_payment_date=data.last_payment.isoformat() if data.last_payment else "", penalty_kopecks=data.penalty,
-        other_kopecks=data.other, total_kopecks=data.total, to_pay_kopecks=data.to_pay, instalment_kopecks=data.instalment))
+        other_kopecks=data.other, total_kopecks=data.total, to_pay_kopecks=data.to_pay, instalment_kopecks=data.instalment,
+        support_kopecks=data.support, cash_equivalent_kopecks=data.cash_equivalent, subsidy_kopecks=data.subsidy))
     for r in data.recalculations:
         response.recalculations.add(service_code=r.service_code, service_name=r.service_name, reason=r.reason, text=r.text,
                                     kopecks=r.kopecks)
