@@ -466,6 +466,8 @@ def test_the_most_specific_window_applies_and_windows_are_listed(stub, helpers):
                 if w.supplier_inn in (supplier, "")}
         assert mine == {(supplier, "cold_water"): (not_today, not_today, "refuse"), (supplier, ""): (1, 31, "next"),
                         ("", "heat"): (not_today, not_today, "refuse")}
+        order = [(w.supplier_inn, w.service) for w in listed.windows if (w.supplier_inn, w.service) in mine]
+        assert order == [(supplier, "cold_water"), (supplier, ""), ("", "heat")]            # the order they apply in
         assert (listed.default_window.first_day, listed.default_window.last_day, listed.default_window.outside,
                 listed.default_window.supplier_inn, listed.default_window.service) == (23, 25, "next", "", "")
 

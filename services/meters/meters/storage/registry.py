@@ -78,8 +78,10 @@ def remove_window(conn: sa.Connection, supplier_inn: str, service: str) -> None:
 
 
 def windows(conn: sa.Connection) -> dict[tuple[str, str], windows_domain.Window]:
+    """Every window, the most specific first (the order in which they apply): supplier and
+    service, supplier, service, any; then by supplier and service."""
     w = submission_windows
     return {
         (r.supplier_inn, r.service): windows_domain.Window(r.first_day, r.last_day, r.outside, r.supplier_inn, r.service)
-        for r in conn.execute(sa.select(w).order_by(w.c.supplier_inn, w.c.service))
+        for r in conn.execute(sa.select(w).order_by(w.c.supplier_inn == "", w.c.service == "", w.c.supplier_inn, w.c.service))
     }
