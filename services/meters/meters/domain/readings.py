@@ -64,6 +64,7 @@ class Stored:
     baseline_period: Period | None = None
     has_current: bool = False                 # a reading of this period exists: this one corrects it
     latest_at: dt.datetime | None = None      # the latest reading of the meter and zone, any period
+    period: Period | None = None              # a later period than planned: the latest stored reading's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,13 +120,19 @@ def validate_submission(submission: Submission) -> list[Decimal]:
         raise DomainError("reading.too_many", f"at most {MAX_READINGS_PER_CALL} readings per call", "readings")
     values, seen = [], set()
     for index, reading in enumerate(submission.readings):
-        if not reading.meter_id.isdigit():
+        if not is_meter_id(reading.meter_id):
             raise DomainError("meter.not_found", f"no meter {reading.meter_id!r} on this account", f"readings[{index}].meter_id")
         if (reading.meter_id, reading.zone) in seen:
             raise DomainError("reading.duplicate", "the same meter and zone twice in one call", f"readings[{index}]")
         seen.add((reading.meter_id, reading.zone))
         values.append(parse_value(reading.value, f"readings[{index}].value"))
     return values
+
+
+def is_meter_id(text: str) -> bool:
+    """A meter id on the wire: ASCII digits that fit the registry's bigint ("²" is a digit to
+    str.isdigit but no number; 20 digits overflow the database's bigint)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def meter_ids(submission: Submission) -> list[int]:
@@ -194,10 +201,11 @@ def accept(submission: Submission, planned: list[Planned], stored: dict[tuple[in
     accepted = []
     for p in planned:
         known = stored.get((p.meter.id, p.input.zone), Stored())
+        period = max(p.period, known.period or p.period)     # never back before a stored reading's period
         used, rolled = None, False
         field = f"readings[{p.index}].value"
         if known.baseline_value is not None:
-            months = months_between(known.baseline_period, p.period)
+            months = months_between(known.baseline_period, period)
             limit = plausible_limit(p.meter.service, months)
             try:
                 used, rolled = consumption(p.value, known.baseline_value, p.meter.digits, limit)
@@ -210,7 +218,7 @@ def accept(submission: Submission, planned: list[Planned], stored: dict[tuple[in
             reading_id=str(uuid.uuid4()), submission_id=submission_id, account=submission.account, meter_id=p.meter.id,
             serial=p.meter.serial, service=p.meter.service, zone=p.input.zone, value=p.value,
             previous_value=known.baseline_value, consumption=used, rolled_over=rolled, correction=known.has_current,
-            period=p.period, source=submission.source, submitted_at=at,
+            period=period, source=submission.source, submitted_at=at,
         ))
     return Acknowledgement(submission_id, submission.account, submission.source, at, tuple(accepted))
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from gorod_runtime.errors import DomainError, NotFound
 from gorod_runtime.period import Period
+from meters.domain.readings import is_meter_id
 from meters.domain.registry import Meter
 
 
@@ -35,7 +36,7 @@ def period_from(message, field: str, required: bool = True) -> Period | None:
 def meter_id(text_id: str, field: str = "meter_id", error: type[DomainError] = NotFound) -> int:
     """A meter id from the wire; one that is not an id is an unknown meter (NOT_FOUND, like a number
     that names none)."""
-    if not text_id.isdigit() or len(text_id) > 18:
+    if not is_meter_id(text_id):
         raise error("meter.not_found", f"no meter {text_id!r}", field)
     return int(text_id)
 

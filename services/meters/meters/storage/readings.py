@@ -29,15 +29,21 @@ ORDER BY m.id
 FOR NO KEY UPDATE OF m
 """, ids="bigint[]", account="text")
 
-# Per meter, zone and period: the reading that counts in the latest earlier period, whether the
+# Per meter and zone: the period the reading counts for (the window's, or the latest stored
+# reading's when that is later: a later call never goes back a period, say on a replica whose clock
+# is behind at the boundary), the reading that counts in the latest earlier period, whether the
 # period has a reading already, and the latest reading's time.
 _STORED = Prepared("meters_stored", """
-SELECT k.meter_id, k.zone, b.value AS baseline_value, b.period AS baseline_period,
+SELECT k.meter_id, k.zone, k.period, b.value AS baseline_value, b.period AS baseline_period,
        EXISTS (SELECT 1 FROM readings c WHERE c.meter_id = k.meter_id AND c.period = k.period AND c.zone = k.zone)
            AS has_current,
        (SELECT max(l.submitted_at) FROM readings l WHERE l.meter_id = k.meter_id AND l.zone = k.zone
             AND l.period >= coalesce(b.period, '-infinity'::date)) AS latest_at
-FROM unnest(CAST(:ids AS bigint[]), CAST(:zones AS text[]), CAST(:periods AS date[])) AS k(meter_id, zone, period)
+FROM unnest(CAST(:ids AS bigint[]), CAST(:zones AS text[]), CAST(:periods AS date[])) AS i(meter_id, zone, period)
+CROSS JOIN LATERAL (
+    SELECT i.meter_id, i.zone, greatest(i.period, (
+        SELECT max(r.period) FROM readings r WHERE r.meter_id = i.meter_id AND r.zone = i.zone)) AS period
+) k
 LEFT JOIN LATERAL (
     SELECT r.value, r.period FROM readings r
     WHERE r.meter_id = k.meter_id AND r.period < k.period AND r.zone = k.zone
@@ -95,7 +101,7 @@ def stored(conn: sa.Connection, planned: list[domain.Planned]) -> dict[tuple[int
     })
     return {
         (r.meter_id, r.zone): domain.Stored(
-            baseline_value=r.baseline_value,
+            period=Period.of_date(r.period), baseline_value=r.baseline_value,
             baseline_period=None if r.baseline_period is None else Period.of_date(r.baseline_period),
             has_current=r.has_current, latest_at=r.latest_at,
         )
