@@ -114,11 +114,10 @@ class Prepared:
     def execute(self, conn: sa.Connection, params: dict | None = None) -> sa.CursorResult:
         prepared = conn.connection.info.setdefault("gorod.prepared", set())
         if self.name not in prepared:
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(self.prepare)      # no parameters: the text is sent as it is
-            finally:
-                cursor.close()
+            # Through the Connection, not a raw cursor: it begins the Connection's transaction (a
+            # failed PREPARE is rolled back with it) and a lost server invalidates the connection
+            # (its set goes with it). No parameters: the text is sent as it is.
+            conn.exec_driver_sql(self.prepare, execution_options={"no_parameters": True})
             prepared.add(self.name)
         return conn.execute(self.statement, params or {})
 

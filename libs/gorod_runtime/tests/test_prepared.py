@@ -43,3 +43,35 @@ def test_prepared_once_per_connection_and_it_outlives_a_rollback(engine):
         conn.invalidate()                             # a new connection prepares it again
     with engine.connect() as conn:
         assert ECHO.execute(conn, {"ids": [8], "name": "w"}).one().ids == [8]
+
+
+LATER = db.Prepared("test_prepared_later", "SELECT count(*) FROM test_prepared_later_table")
+
+
+def test_a_failed_prepare_fails_the_connections_transaction_as_any_statement(engine):
+    """PREPARE is the first statement of the connection's transaction; when it fails, rolling back
+    the connection must end that transaction, and the next use prepares again."""
+    with engine.connect() as conn:
+        with pytest.raises(sa.exc.ProgrammingError):           # the table does not exist yet
+            LATER.execute(conn)
+        conn.rollback()
+        conn.execute(sa.text("CREATE TABLE test_prepared_later_table (x int)"))
+        conn.commit()
+        assert LATER.execute(conn).scalar() == 0
+
+
+def test_a_connection_lost_before_its_first_prepare_is_invalidated(engine):
+    """The server goes away (a restart) between the checkout and the first PREPARE: the caller gets
+    the disconnect as SQLAlchemy reports any (not a second error when the block ends), the pool
+    drops the connection, and the next checkout prepares on a new one."""
+    other = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        with other.connect() as killer:
+            killer.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(sa.exc.OperationalError) as error:
+            ECHO.execute(conn, {"ids": [1], "name": "x"})
+        assert error.value.connection_invalidated
+    other.dispose()
+    with engine.connect() as conn:
+        assert ECHO.execute(conn, {"ids": [2], "name": "y"}).one().ids == [2]
