@@ -216,6 +216,12 @@ def test_a_changed_charge_is_reversed_and_booked_again(importer):
     assert ledger()[3:] == [("reversal", -1200, "reversal:ID", True, "2026-02-28"), ("charge", 700, base + "#3", None, "2026-02-28")]
     [(balance,)] = importer.query("SELECT sum(amount_kopecks) FROM ledger_entries WHERE account = '310000001'")
     assert balance == 700
+    # The first file again (F, G, F): its values come back; only the same bytes as the latest file are `unchanged`.
+    again = importer.load("charges", "c1-once-more.csv", charge(1000))
+    assert (again["status"], again["changed"]) == ("applied", 1)
+    assert importer.load("charges", "c1-once-more-again.csv", charge(1000))["status"] == "unchanged"
+    [(balance,)] = importer.query("SELECT sum(amount_kopecks) FROM ledger_entries WHERE account = '310000001'")
+    assert balance == 1000
 
 
 def test_a_changed_opening_balance_is_reversed_and_booked_again(importer):

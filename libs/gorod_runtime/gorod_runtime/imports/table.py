@@ -1,7 +1,8 @@
 """The ``imports`` table of an importing service: one row per import, with its outcome.
 
-An applied file's kind and SHA-256 are unique: that is what answers ``unchanged`` for the same
-bytes again. `errors` keeps the first problems of a rejected file."""
+A file with the same SHA-256 as its kind's latest applied file answers ``unchanged`` at once
+(`imports_latest` finds that file); an older file sent again is imported again. `errors` keeps
+the first problems of a rejected file."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ def imports_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("errors", pg.JSONB, nullable=False, server_default="[]"),
         sa.Column("created_by", sa.Text, nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Index("imports_applied_file", "kind", "sha256", unique=True, postgresql_where=sa.text("status = 'applied'")),
+        sa.Index("imports_latest", "kind", "id", postgresql_where=sa.text("status = 'applied'")),
     )
 
 
