@@ -54,14 +54,33 @@ class ProblemSchema(Schema):
     title = fields.String(required=True, metadata={"description": "HTTP status phrase"})
     status = fields.Integer(required=True, metadata={"description": "HTTP status code"})
     code = fields.String(required=True, metadata={"description": "stable machine-readable code, e.g. request.invalid"})
-    detail = fields.String(metadata={"description": "English explanation for people"})
+    detail = fields.String(metadata={"description": "explanation for people: Russian on the residents' endpoints, else English"})
     field = fields.String(metadata={"description": "the request field at fault, if any"})
     errors = fields.Dict(metadata={"description": "validation messages by location and field"})
     request_id = fields.String(required=True, metadata={"description": "the X-Request-ID of the request"})
 
 
+# Per blueprint, the people-facing text by stable code (residents' endpoints: Russian); a
+# blueprint registers its table with `messages_for`. Codes without a text keep their detail.
+MESSAGES_EXTENSION = "gorod.messages"
+
+
+def messages_for(blueprint, messages: dict[str, str]) -> None:
+    """Answer the errors of `blueprint`'s views (its own, the services', webargs' 422) in these texts."""
+    blueprint.record_once(lambda state: state.app.extensions.setdefault(MESSAGES_EXTENSION, {}).update(
+        {blueprint.name: messages}))
+
+
+def _localized(problem: Problem) -> str:
+    if not flask.has_request_context() or not flask.request.blueprint:
+        return problem.detail
+    messages = flask.current_app.extensions.get(MESSAGES_EXTENSION, {}).get(flask.request.blueprint, {})
+    return messages.get(problem.code, problem.detail)
+
+
 def problem_response(problem: Problem) -> flask.Response:
     flask.g.problem_code = problem.code  # counted in gorod_gateway_problems_total
+    problem.detail = _localized(problem)
     body = {
         "type": f"https://gorod.example/problems/{problem.code}",
         "title": http.HTTPStatus(problem.status).phrase,

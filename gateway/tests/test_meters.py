@@ -96,6 +96,12 @@ def test_errors_are_problems_with_stable_codes_and_russian_detail(client, accoun
     other = client.get("/api/v1/accounts/123456789/meters/" + cold + "/history", headers=AUTH)
     assert (other.status_code, other.get_json()["code"]) == (404, "meter.not_found")   # another account's meter
     assert client.get(f"/api/v1/accounts/{number}/meters", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    # The gateway's own validation speaks Russian on these endpoints too; the health endpoints keep English.
+    malformed = client.post(f"/api/v1/accounts/{number}/readings", json={"readings": "no"},
+                            headers={**AUTH, "Idempotency-Key": "k-bad"})
+    body = malformed.get_json()
+    assert (malformed.status_code, body["code"]) == (422, "request.invalid") and "readings" in body["errors"]["json"]
+    assert body["detail"].startswith("Запрос заполнен неверно")
 
 
 def test_history_between_periods_with_consumption(client, account, meters_db):

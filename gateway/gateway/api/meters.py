@@ -13,7 +13,7 @@ import flask
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway.problems import Problem
+from gateway.problems import Problem, messages_for
 from gorod.meters.v1 import meters_pb2
 
 blp = Blueprint("meters", __name__, url_prefix="/api/v1", description="Meters and readings of a personal account")
@@ -50,7 +50,14 @@ MESSAGES_RU = {
     "request.unauthenticated": "Требуется авторизация.",
     "upstream.timeout": "Сервис показаний не ответил вовремя. Повторите запрос с тем же ключом Idempotency-Key.",
     "upstream.unavailable": "Сервис показаний временно недоступен. Повторите попытку позже.",
+    "upstream.error": "Сервис показаний не смог обработать запрос. Повторите попытку позже.",
+    "request.invalid": "Запрос заполнен неверно: проверьте поля (подробности — в errors).",
+    "request.unsupported_media_type": "Тело запроса передаётся в формате JSON (Content-Type: application/json).",
+    "internal": "Внутренняя ошибка. Повторите попытку позже.",
 }
+
+
+messages_for(blp, MESSAGES_RU)
 
 
 class PeriodSchema(Schema):
@@ -164,11 +171,7 @@ def _authorize() -> None:
 
 
 def _call(method: str, request):
-    try:
-        return flask.current_app.extensions["gorod.upstreams"].call("meters", method, request)
-    except Problem as problem:
-        problem.detail = MESSAGES_RU.get(problem.code, problem.detail)
-        raise
+    return flask.current_app.extensions["gorod.upstreams"].call("meters", method, request)
 
 
 def _period(p) -> str | None:
