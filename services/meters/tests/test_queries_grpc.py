@@ -460,6 +460,11 @@ def test_the_most_specific_window_applies_and_windows_are_listed(stub, helpers):
         assert per(helpers.submit(stub, account, (hot, "1")).readings[0].period) == this_month      # (supplier, "")
         assert per(helpers.submit(stub, account, (heat, "1")).readings[0].period) == this_month     # before ("", service)
         assert refused(helpers, lambda: helpers.submit(stub, account, (other_heat, "1")))[1] == "reading.outside_window"
+        # ListMeters says so before the resident types anything: each meter under its own window.
+        listed = {m.meter_id: (m.accepts_readings, m.refusal_code)
+                  for m in stub.ListMeters(meters_pb2.ListMetersRequest(account=account), timeout=5).meters}
+        assert listed == {cold: (False, "reading.outside_window"), hot: (True, ""), heat: (True, ""),
+                          other_heat: (False, "reading.outside_window")}
 
         listed = stub.ListSubmissionWindows(meters_pb2.ListSubmissionWindowsRequest(), timeout=5)
         mine = {(w.supplier_inn, w.service): (w.first_day, w.last_day, w.outside) for w in listed.windows

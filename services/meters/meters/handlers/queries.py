@@ -9,7 +9,7 @@ from gorod_runtime.period import Period
 from gorod_runtime.uow import UnitOfWork
 from meters.domain import queries as domain
 from meters.domain import registry
-from meters.domain.windows import period_for
+from meters.domain.windows import choose, period_for
 from meters.settings import MetersSettings
 from meters.storage import queries as storage
 from meters.storage import registry as registry_storage
@@ -22,17 +22,26 @@ def _today(settings: MetersSettings, now: dt.datetime | None) -> tuple[dt.dateti
 
 def list_meters(uow: UnitOfWork, settings: MetersSettings, account: str, include_archived: bool,
                 now: dt.datetime | None = None) -> tuple[list[domain.MeterView], Period | None]:
-    """The account's meters with their latest readings, whether each takes a reading today, and the
-    period a reading submitted now counts for under the default window (None: refused now)."""
+    """The account's meters with their latest readings, whether each takes a reading now (its
+    status, its verification, and its own window: a refusing window that is closed now refuses
+    with reading.outside_window), and the period a reading submitted now counts for under the
+    default window (None: refused now)."""
     registry.check_account(account)
     now, today = _today(settings, now)
     with uow:
         meters = storage.meters_of(uow.connection, account, include_archived)
         last = storage.last_readings(uow.connection, [m.id for m in meters])
+        windows = registry_storage.windows(uow.connection) if meters else {}
     views = []
     for meter in meters:
         refused = registry.refusal(meter, today)
-        views.append(domain.MeterView(meter, tuple(r for r in last if r.meter_id == meter.id), refused[0] if refused else ""))
+        code = refused[0] if refused else ""
+        if not code:
+            try:
+                period_for(choose(windows, meter.supplier_inn, meter.service, settings.default_window), now, settings.tz)
+            except DomainError as closed:
+                code = closed.code
+        views.append(domain.MeterView(meter, tuple(r for r in last if r.meter_id == meter.id), code))
     try:
         current = period_for(settings.default_window, now, settings.tz)
     except DomainError:  # outside a refusing window
