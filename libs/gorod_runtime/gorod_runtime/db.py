@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import time
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -68,15 +69,42 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+# A pooled connection idle longer than this is pinged before use (SELECT 1); a busy one is not.
+PING_AFTER_IDLE_S = 1.0
+
+
 def make_engine(url: str, pool_size: int = 10, **kwargs) -> sa.Engine:
-    return sa.create_engine(
+    """The kit's engine. Connections idle for PING_AFTER_IDLE_S are checked before use, so a
+    restarted server costs no request after a quiet spell; under load (a connection back in the
+    pool within a second) the check's round trip is saved — at the deadline peak it was one of
+    five per submission. A server lost while connections are busy fails the statements then
+    running, and their connections are replaced (SQLAlchemy invalidates on a disconnect)."""
+    engine = sa.create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=kwargs.pop("pool_pre_ping", True),
+        pool_pre_ping=False,
         connect_args={"connect_timeout": 5, "application_name": kwargs.pop("application_name", "gorod")},
         **kwargs,
     )
+    sa.event.listen(engine, "checkin", _checked_in)
+    sa.event.listen(engine, "checkout", lambda dbapi_connection, record, _proxy: _ping_if_idle(engine, dbapi_connection, record))
+    return engine
+
+
+def _checked_in(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["gorod.idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: sa.Engine, dbapi_connection, record) -> None:
+    idle_since = record.info.get("gorod.idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return                          # new, or busy: used within the last second
+    try:
+        engine.dialect.do_ping(dbapi_connection)     # SQLAlchemy's own ping (outside any transaction)
+    except engine.dialect.loaded_dbapi.Error as lost:
+        raise sa.exc.DisconnectionError(str(lost)) from lost   # the pool drops it and tries another
 
 
 class Prepared:
