@@ -34,3 +34,17 @@ def create_imports_table(op) -> None:
 
 def drop_imports_table(op) -> None:
     op.drop_table("imports")
+
+
+def latest_applied_index(op) -> None:
+    """Migrate a table made with the unique (kind, sha256) of applied files to `imports_latest`:
+    the kind's latest applied file decides `unchanged` (an older file applied again is imported
+    again)."""
+    op.execute("DROP INDEX IF EXISTS imports_applied_file")
+    op.execute("CREATE INDEX IF NOT EXISTS imports_latest ON imports (kind, id) WHERE status = 'applied'")
+
+
+def unique_applied_index(op) -> None:
+    """Back to the unique (kind, sha256) of applied files."""
+    op.execute("DROP INDEX IF EXISTS imports_latest")
+    op.execute("CREATE UNIQUE INDEX imports_applied_file ON imports (kind, sha256) WHERE status = 'applied'")

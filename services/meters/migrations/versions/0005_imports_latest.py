@@ -1,13 +1,11 @@
-"""imports: the kind's latest applied file decides `unchanged` (an older file applied again is imported again)
+"""imports: the kind's latest applied file decides `unchanged` (gorod_runtime.imports.table)
 
 Revision ID: 0005
 Revises: 0004
-
-The unique (kind, sha256) of applied files answered `unchanged` for any file applied before, so
-F, G, F left G's values in place. Now only the same bytes as the kind's latest applied file are
-`unchanged`; the index finds that file.
 """
 from alembic import op
+
+from gorod_runtime.imports.table import latest_applied_index, unique_applied_index
 
 revision = "0005"
 down_revision = "0004"
@@ -16,10 +14,8 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("DROP INDEX IF EXISTS imports_applied_file")
-    op.execute("CREATE INDEX IF NOT EXISTS imports_latest ON imports (kind, id) WHERE status = 'applied'")
+    latest_applied_index(op)
 
 
 def downgrade():
-    op.execute("DROP INDEX IF EXISTS imports_latest")
-    op.execute("CREATE UNIQUE INDEX imports_applied_file ON imports (kind, sha256) WHERE status = 'applied'")
+    unique_applied_index(op)
