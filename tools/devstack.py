@@ -68,10 +68,14 @@ def _scalar(url: str, sql: str):
 
 
 def load_demo_region(env: dict[str, str], accruals_url: str, meters_url: str) -> None:
-    """Generate a small region into .run/demo and import it, once: only into an accruals
-    database without accounts. Each file goes through `python -m accruals.importer KIND FILE`,
-    the meters registry through `python -m meters.importer meters FILE`."""
-    if _scalar(accruals_url, "SELECT EXISTS (SELECT 1 FROM accounts)"):
+    """Generate a small region into .run/demo and import it, once: into an accruals database
+    without accounts, and its meters into a meters database without meters (a stack made before
+    the demo had meters gets them on its next start: the region is the same for the same seed).
+    Each file goes through `python -m accruals.importer KIND FILE`, the meters registry through
+    `python -m meters.importer meters FILE`."""
+    need_accounts = not _scalar(accruals_url, "SELECT EXISTS (SELECT 1 FROM accounts)")
+    need_meters = not _scalar(meters_url, "SELECT EXISTS (SELECT 1 FROM meters)")
+    if not (need_accounts or need_meters):
         return
     if importlib.util.find_spec("accruals.importer") is None:
         say("demo region skipped: the accruals importer (accruals.importer) is not installed yet")
@@ -80,8 +84,14 @@ def load_demo_region(env: dict[str, str], accruals_url: str, meters_url: str) ->
     import demo_region
 
     summary = demo_region.generate(DEMO_DIR, DEMO_ACCOUNTS, seed=DEMO_SEED, meters=True)
-    say(f"loading a demo region: {summary.accounts} accounts in {summary.houses} houses ({DEMO_DIR})")
-    steps = [("accruals", kind, accruals_url) for kind in demo_region.FILES] + [("meters", "meters", meters_url)]
+    steps = [("meters", "meters", meters_url)] if need_meters else []
+    if need_accounts:
+        say(f"loading a demo region: {summary.accounts} accounts in {summary.houses} houses ({DEMO_DIR})")
+        steps = [("accruals", kind, accruals_url) for kind in demo_region.FILES] + steps
+    elif not _scalar(accruals_url, f"SELECT EXISTS (SELECT 1 FROM accounts WHERE number = '{summary.first_account}')"):
+        return                          # the accounts are not the demo's: leave the meters empty
+    else:
+        say(f"loading the demo region's meters ({DEMO_DIR / 'meters.csv'})")
     for service, kind, url in steps:
         done = subprocess.run(
             [sys.executable, "-m", f"{service}.importer", kind, str(summary.files[kind]), "--operator", "demo-region"],
