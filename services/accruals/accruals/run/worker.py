@@ -200,40 +200,29 @@ class Worker:
                 plain, metered = reference.split(services, frozenset(meters)) if meters else (services, ())
                 absent = reference.absences(absences) if absences != NULL else ()
                 open_days = reference.open_days(open_text) if open_text != NULL else None
+                flat = (number, house, total, heated, int(residents), int(registered), installable == "t", int(rooms))
                 if holders != NULL or subsidy != NULL:
                     # Benefits and subsidies read the account's lines: computed in one piece, not memoised.
-                    account = reference.inputs(number, house, total, heated, int(residents), int(registered),
-                                               installable == "t", int(rooms), services, meters, absent, open_days)
+                    account = reference.inputs(*flat, services, meters, absent, open_days)
                     lines = compute(account, settings)
                     lines += benefit_lines(lines, account, None if holders == NULL else holders,
                                            None if subsidy == NULL else subsidy, self.job.benefit_settings,
                                            self.job.subsidy_settings)
                     tails, kopecks = self._tails(lines, 0)
-                    no = len(tails)
-                    result.charges += kopecks
-                    result.lines += no
-                    extend([head + tail for tail in tails])
-                    if entries != NULL:
-                        self._penalties(head, no, entries, out)
-                    continue
-                key = (house[0], total, heated, residents, registered, installable, rooms, id(plain), absences, open_text)
-                hit = memo.get(key)
-                if hit is None:
-                    lines = compute(reference.inputs(number, house, total, heated, int(residents), int(registered),
-                                                     installable == "t", int(rooms), plain, EMPTY, absent, open_days), settings)
-                    hit = memo[key] = self._tails(lines, 0)
                 else:
-                    result.memo_hits += 1
-                tails, kopecks = hit
+                    key = (house[0], total, heated, residents, registered, installable, rooms, id(plain), absences, open_text)
+                    hit = memo.get(key)
+                    if hit is None:
+                        hit = memo[key] = self._tails(compute(reference.inputs(*flat, plain, EMPTY, absent, open_days), settings), 0)
+                    else:
+                        result.memo_hits += 1
+                    tails, kopecks = hit
+                    if metered:
+                        lines = compute(reference.inputs(*flat, metered, meters, absent, open_days), settings)
+                        more, more_kopecks = self._tails(lines, len(tails))
+                        tails = tails + more
+                        kopecks += more_kopecks
                 no = len(tails)
-                if metered:
-                    lines = compute(reference.inputs(number, house, total, heated, int(residents), int(registered),
-                                                     installable == "t", int(rooms), metered, meters, absent, open_days),
-                                    settings)
-                    more, more_kopecks = self._tails(lines, no)
-                    tails = tails + more
-                    kopecks += more_kopecks
-                    no = len(tails)
             except _DATA_ERRORS as exc:
                 result.errors += 1
                 if len(result.problems) < MAX_PROBLEMS:
