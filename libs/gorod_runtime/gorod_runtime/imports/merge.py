@@ -116,6 +116,25 @@ def bulk_begin(cur: Cursor, tables: tuple[str, ...], rows: int) -> list[str] | N
     return [create for _, _, create in sorted(statements, key=lambda s: s[0])]
 
 
+def keyed(cur: Cursor, name: str, step: Callable[[], None], report_duplicates: Callable[[Cursor, Problems], None],
+          problems: Problems, violations: tuple[type[Exception], ...] = (errors.UniqueViolation,)) -> bool:
+    """Run `step` under the savepoint `name`: False, with the duplicates reported, when a key of
+    the file's rows is violated (a merge leaves duplicates within a file of new rows to the key,
+    saving a pass over a large initial load); True when it went through. A violation that is not
+    a duplicate of the file is raised."""
+    execute(cur, f"SAVEPOINT {name}")
+    try:
+        step()
+    except violations:
+        execute(cur, f"ROLLBACK TO SAVEPOINT {name}")
+        report_duplicates(cur, problems)
+        if problems:
+            return False
+        raise
+    execute(cur, f"RELEASE SAVEPOINT {name}")
+    return True
+
+
 def bulk_end(cur: Cursor, restore: list[str] | None) -> None:
     """Put back what `bulk_begin` dropped (building an index also refreshes the table's size
     in the catalogue; autovacuum analyses the new rows)."""

@@ -18,6 +18,7 @@ from gorod_runtime.imports.merge import (
     changed_count,
     duplicates,
     execute,
+    keyed,
     report,
 )
 
@@ -242,38 +243,25 @@ class AccountsMerge(Merge):
                 FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
                 INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
                 WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account)"""]
-        execute(cur, "SAVEPOINT import_accounts")
-        try:
+
+        def write_accounts() -> None:
             for statement in accounts:
                 returning = "a.number" if statement.lstrip().startswith("UPDATE") else "number"
                 tracked(statement, returning, "import_changed_accounts")
-        except (errors.CardinalityViolation, errors.UniqueViolation):
-            # An account on two lines (`check` leaves duplicates to this insert when every
-            # account is new).
-            execute(cur, "ROLLBACK TO SAVEPOINT import_accounts")
-            self.duplicates(cur, problems)
-            if problems:
-                return 0
-            raise
-        execute(cur, "RELEASE SAVEPOINT import_accounts")
+
+        # An account on two lines stops the insert (`check` leaves duplicates to it when every account is new).
+        if not keyed(cur, "import_accounts", write_accounts, self.duplicates, problems,
+                     (errors.CardinalityViolation, errors.UniqueViolation)):
+            return 0
         # A listed service the account does not have yet, from the account's opened_on.
         tracked(f"""
             INSERT INTO account_services (account, service_code, valid_from)
             SELECT s.account, c.code, s.opened_on FROM {STAGE} s CROSS JOIN LATERAL unnest(s.services) AS c(code)
             WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)""",
                 "account", "import_changed_services")
-        execute(cur, "SAVEPOINT import_keys")
-        try:
-            bulk_end(cur, restore)
-        except errors.UniqueViolation:
-            # Bulk load: the accounts' key is made again only now, and an account twice in the
-            # file stops it (`check` leaves duplicates to this when every account is new).
-            execute(cur, "ROLLBACK TO SAVEPOINT import_keys")
-            self.duplicates(cur, problems)
-            if problems:
-                return 0
-            raise
-        execute(cur, "RELEASE SAVEPOINT import_keys")
+        # Bulk load: the accounts' key is made again only now, and an account twice in the file stops it.
+        if not keyed(cur, "import_keys", lambda: bulk_end(cur, restore), self.duplicates, problems):
+            return 0
         if not track:
             return ctx.rows
         execute(cur, f"""

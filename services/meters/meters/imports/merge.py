@@ -9,9 +9,7 @@ alone. An initial load (see `bulk_begin`) drops and remakes the two tables' keys
 """
 from __future__ import annotations
 
-from psycopg import errors
-
-from gorod_runtime.imports.merge import STAGE, Merge, bulk_begin, bulk_end, duplicates, execute
+from gorod_runtime.imports.merge import STAGE, Merge, bulk_begin, bulk_end, duplicates, execute, keyed
 
 KEY = ("account", "service", "serial")
 ATTRIBUTES = ("zones", "placement", "unit", "digits", "decimals", "supplier_inn", "installed_on", "sealed_on", "verification_due")
@@ -52,8 +50,8 @@ class MetersMerge(Merge):
         source = f"import:{ctx.import_id}"
         restore = bulk_begin(cur, self.TABLES, ctx.rows)
         columns = ", ".join(KEY + ATTRIBUTES)
-        execute(cur, "SAVEPOINT import_meters")
-        try:
+
+        def write_meters() -> None:
             execute(cur, f"""
                 INSERT INTO meters (id, {columns}, status)
                 SELECT id, {columns}, new_status FROM import_plan WHERE created""")
@@ -65,14 +63,10 @@ class MetersMerge(Merge):
                 SELECT id, new_status, CASE WHEN created AND status_reason = '' THEN 'registered' ELSE status_reason END, %(source)s
                 FROM import_plan WHERE created OR new_status <> old_status ORDER BY line""", {"source": source})
             bulk_end(cur, restore)
-        except errors.UniqueViolation:
-            # A meter on two lines of a file of new meters (`check` leaves them to the key).
-            execute(cur, "ROLLBACK TO SAVEPOINT import_meters")
-            self.duplicates(cur, problems)
-            if problems:
-                return 0
-            raise
-        execute(cur, "RELEASE SAVEPOINT import_meters")
+
+        # A meter on two lines of a file of new meters stops the insert (`check` leaves them to the key).
+        if not keyed(cur, "import_meters", write_meters, self.duplicates, problems):
+            return 0
         execute(cur, "SELECT count(*) FROM import_plan WHERE created OR differs")
         return cur.fetchone()[0]
 
