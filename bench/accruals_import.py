@@ -17,15 +17,10 @@ Figures:
 """
 from __future__ import annotations
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 import tempfile
-import time
 
-from common import arguments, database, emit, postgres
+from common import arguments, copy_rows_per_s, database, emit, postgres, timed_importer
 
 SURNAMES = ("Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Козлов", "Новиков", "Морозов",
             "Волков", "Соловьёв", "Лебедев", "Егоров", "Павлов", "Семёнов", "Голубев", "Виноградов", "Богданов", "Воробьёв")
@@ -47,6 +42,10 @@ def inn10(prefix: int) -> str:
 
 COMPANIES = [inn10(222500000 + i) for i in range(3)]
 SUPPLIER = inn10(222400001)
+
+
+def timed_import(url: str, kind: str, path: pathlib.Path) -> tuple[dict, float, float]:
+    return timed_importer("accruals.importer", url, kind, path)
 
 
 def write_reference(folder: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
@@ -89,40 +88,6 @@ def write_accounts(path: pathlib.Path, count: int, changed_line: int | None = No
             out.write("\n".join(block) + "\n")
 
 
-def timed_import(url: str, kind: str, path: pathlib.Path) -> tuple[dict, float, float]:
-    """Run the importer in a child process; (report, seconds, peak RSS MB of that child)."""
-    env = dict(os.environ, GOROD_DB_URL=url)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "accruals.importer", kind, str(path), "--json", "--operator", "bench"],
-                                   env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if process.returncode != 0:
-            raise SystemExit(f"importer exited with {process.returncode}: {err.read().decode(errors='replace')[-2000:]}")
-        return json.loads(out.read()), elapsed, usage.ru_maxrss / 1024
-
-
-def baseline_copy(url: str, count: int) -> float:
-    import psycopg
-
-    from gorod_runtime.imports.apply import connection_url
-
-    with psycopg.connect(connection_url(url)) as conn:
-        conn.execute("CREATE TABLE bench_copy (number text PRIMARY KEY, area numeric, residents smallint)")
-        started = time.perf_counter()
-        with conn.cursor().copy("COPY bench_copy (number, area, residents) FROM STDIN") as copy:
-            for i in range(count):
-                copy.write_row((str(100000000 + i), "54.30", 3))
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_copy")
-    return count / elapsed
-
-
 def main() -> None:
     args = arguments(__doc__, accounts=(int, 1_000_000, "accounts in the file"),
                      services=(int, 2, f"services per account (1-{len(SERVICES)})"))
@@ -148,7 +113,8 @@ def main() -> None:
             assert report["status"] == "applied" and report["rows"] == count and report["changed"] == count, report
             report, again_s, _ = timed_import(url, "accounts", again)
             assert report["status"] == "applied" and report["changed"] == 1, report
-            copy_rate = baseline_copy(url, count)
+            copy_rate = copy_rows_per_s(url, "number text, area numeric, residents smallint",
+                                        ((str(100000000 + i), "54.30", 3) for i in range(count)))
     assert peak < small_peak * 1.25 + 32, f"peak memory grew with the file: {small_peak:.0f} MB -> {peak:.0f} MB"
     emit("import_accounts_per_s", count / seconds, "accounts/s")
     emit("import_peak_mb", peak, "MB")

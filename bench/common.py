@@ -108,3 +108,49 @@ def service(path: str, db_url: str, kafka_bootstrap: str, **env):
             yield process
         finally:
             process.stop()
+
+
+def timed_importer(module: str, url: str, kind: str, path) -> tuple[dict, float, float]:
+    """`python -m <module> KIND FILE --json` in a child process, start to exit: (its report,
+    seconds, the child's peak resident MB)."""
+    import json
+    import subprocess
+    import time
+
+    env = dict(os.environ, GOROD_DB_URL=url)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", module, kind, str(path), "--json", "--operator", "bench"],
+                                   env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code != 0:
+            raise SystemExit(f"{module} exited with {code}: {err.read().decode(errors='replace')[-2000:]}")
+        return json.loads(out.read()), elapsed, usage.ru_maxrss / 1024
+
+
+def copy_rows_per_s(url: str, columns: str, rows) -> float:
+    """Baseline: a plain psycopg COPY of `rows` into a new table `bench_copy (<columns>)` (the
+    first column its primary key), committed; rows per second."""
+    import time
+
+    import psycopg
+
+    from gorod_runtime.imports.apply import connection_url
+
+    names = ", ".join(c.split()[0] for c in columns.split(","))
+    with psycopg.connect(connection_url(url)) as conn:
+        conn.execute(f"CREATE TABLE bench_copy ({columns}, PRIMARY KEY ({names.split(',')[0]}))")
+        count = 0
+        started = time.perf_counter()
+        with conn.cursor().copy(f"COPY bench_copy ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy")
+    return count / elapsed

@@ -14,15 +14,10 @@ Figures:
 """
 from __future__ import annotations
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 import tempfile
-import time
 
-from common import arguments, database, emit, postgres
+from common import arguments, copy_rows_per_s, database, emit, postgres, timed_importer
 
 COLUMNS = "account;service;serial;zones;placement;unit;digits;decimals;supplier_inn;installed_on;sealed_on;verification_due;status"
 WATER = "2224000018"        # valid INNs (check digits)
@@ -52,40 +47,6 @@ def write_meters(path: pathlib.Path, accounts: int) -> None:
         out.write("".join(block))
 
 
-def timed_import(url: str, path: pathlib.Path) -> tuple[dict, float, float]:
-    """Run the importer in a child process; (report, seconds, peak RSS MB of that child)."""
-    env = dict(os.environ, GOROD_DB_URL=url)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "meters.importer", "meters", str(path), "--json", "--operator", "bench"],
-                                   env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if code != 0:
-            raise SystemExit(f"importer exited with {code}: {err.read().decode(errors='replace')[-2000:]}")
-        return json.loads(out.read()), elapsed, usage.ru_maxrss / 1024
-
-
-def baseline_copy(url: str, count: int) -> float:
-    import psycopg
-
-    from gorod_runtime.imports.apply import connection_url
-
-    with psycopg.connect(connection_url(url)) as conn:
-        conn.execute("CREATE TABLE bench_copy (id bigint PRIMARY KEY, account text, serial text)")
-        started = time.perf_counter()
-        with conn.cursor().copy("COPY bench_copy (id, account, serial) FROM STDIN") as copy:
-            for i in range(count):
-                copy.write_row((i, str(100000000 + i // 3), f"E-{i:09d}"))
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_copy")
-    return count / elapsed
-
-
 def main() -> None:
     args = arguments(__doc__, accounts=(int, 1_000_000, "accounts in the file (3 meters each)"))
     accounts = 100_000 if args.quick else args.accounts
@@ -95,12 +56,13 @@ def main() -> None:
         write_meters(big, accounts)
         write_meters(little, accounts // 10)
         with database(pg, "meters") as url:
-            report, _, small_peak = timed_import(url, little)
+            report, _, small_peak = timed_importer("meters.importer", url, "meters", little)
             assert report["status"] == "applied" and report["changed"] == meters // 10, report
         with database(pg, "meters") as url:
-            report, seconds, peak = timed_import(url, big)
+            report, seconds, peak = timed_importer("meters.importer", url, "meters", big)
             assert report["status"] == "applied" and report["rows"] == meters and report["changed"] == meters, report
-            copy_rate = baseline_copy(url, meters)
+            copy_rate = copy_rows_per_s(url, "id bigint, account text, serial text",
+                                        ((i, str(100000000 + i // 3), f"E-{i:09d}") for i in range(meters)))
     assert peak < small_peak * 1.25 + 32, f"peak memory grew with the file: {small_peak:.0f} MB -> {peak:.0f} MB"
     emit("import_meters_per_s", meters / seconds, "meters/s")
     emit("import_peak_mb", peak, "MB")
