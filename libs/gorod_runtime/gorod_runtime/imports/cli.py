@@ -24,6 +24,13 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
 
 
+def unreachable(db_url: str, error: Exception) -> str:
+    """One line for a database that cannot be reached: the URL without its password, the first
+    line of the driver's reason."""
+    reason = (str(error).strip().splitlines() or ["connection failed"])[0]
+    return f"cannot reach database {redact(db_url)}: {reason}"
+
+
 def human(report: Report) -> str:
     head = f"import {report.import_id}: {report.status} ({report.kind}, {report.filename})"
     lines = [head, f"rows: {report.rows}, changed: {report.changed}"]
@@ -80,8 +87,7 @@ def main(importer: Importer, prog: str, description: str, argv: list[str] | None
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as exc:
-        reason = (str(exc).strip().splitlines() or ["connection failed"])[0]
-        print(f"{prog}: cannot reach database {redact(db_url)}: {reason}", file=sys.stderr)
+        print(f"{prog}: {unreachable(db_url, exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"{prog}: cannot read {args.file}: {exc}", file=sys.stderr)

@@ -116,10 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except psycopg.OperationalError as exc:
-        from accruals.importer import redact
+        from gorod_runtime.imports.cli import unreachable
 
-        reason = (str(exc).strip().splitlines() or ["connection failed"])[0]
-        print(f"{PROG}: database {redact(db_url)}: {reason}", file=sys.stderr)
+        print(f"{PROG}: {unreachable(db_url, exc)}", file=sys.stderr)
         return 2
     print(json.dumps(result, ensure_ascii=False))
     return 0
