@@ -87,7 +87,7 @@ class _Worker:
     current: _Worker | None = None
 
     def __init__(self, path: str, encoding: str, importer: Importer, kind_name: str, header: list[str], refs: object):
-        self.path = path
+        self.fd = os.open(path, os.O_RDONLY)     # once per worker; each chunk is one pread (closed with the process)
         self.encoding = encoding
         self.kind = importer.kinds[kind_name]
         self.merge = importer.merges[kind_name]
@@ -98,9 +98,7 @@ class _Worker:
         cls.current = cls(*args)
 
     def check(self, start: int, end: int, lines_before: int) -> Chunk:
-        with open(self.path, "rb") as raw:
-            raw.seek(start)
-            data = raw.read(end - start)
+        data = os.pread(self.fd, end - start, start)
         try:
             text = data.decode("utf-8-sig" if start == 0 and self.encoding == "utf-8" else self.encoding)
         except UnicodeDecodeError:
