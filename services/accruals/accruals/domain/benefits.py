@@ -42,6 +42,13 @@ MODES = (CASH_EQUIVALENT, DISCOUNT)
 AREA = "area"
 VOLUME = "volume"
 NONE = "none"
+# Methods of the monthly run's benefit and subsidy lines (accruals.run.benefits), read by the
+# receipt, the close and compare: a discount is owed less; cash equivalents and subsidies are
+# paid by УСЗН and never owed (informational).
+BENEFIT_LINE = "benefit"
+CASH_EQUIVALENT_LINE = "benefit_cash"
+SUBSIDY_LINE = "subsidy"
+INFORMATIONAL_LINES = frozenset({CASH_EQUIVALENT_LINE, SUBSIDY_LINE})
 AREA_KINDS = frozenset({"maintenance", "capital_repair", "heating", "rent"})
 VOLUME_KINDS = frozenset({"cold_water", "hot_water", "sewage", "electricity", "gas"})
 VOLUME_SHARE_PER_CAPITA = "per_capita"        # V / family size

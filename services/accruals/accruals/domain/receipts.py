@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from accruals.domain import benefits as benefit_rules
 from accruals.domain.accounts import Account
 from gorod_runtime.period import Period
 
@@ -235,9 +236,9 @@ class ReceiptData:
 
 # -- assembly -------------------------------------------------------------------------------
 
-# Lines of the run that are not owed (the УСЗН pays them): cash-equivalent benefits, subsidies.
-INFORMATIONAL = frozenset({"benefit_cash", "subsidy"})
-BENEFIT = "benefit"              # a discount-mode benefit: a negative line, owed less
+# Lines of the run that are not owed (the УСЗН pays them), and discount-mode benefits.
+INFORMATIONAL = benefit_rules.INFORMATIONAL_LINES
+BENEFIT = benefit_rules.BENEFIT_LINE
 
 
 def assemble(inputs: ReceiptInputs) -> ReceiptData:
@@ -275,8 +276,8 @@ def assemble(inputs: ReceiptInputs) -> ReceiptData:
         opening=sum(inputs.opening.values()), paid=paid, last_payment=max((p.entry_date for p in payments), default=None),
         penalty=sum(line.kopecks for line in penalty_lines), other=sum(m.kopecks for m in others),
         total=sum(r.total for r in recipients),
-        cash_equivalent=sum(line.kopecks for line in inputs.lines if line.method == "benefit_cash"),
-        subsidy=sum(line.kopecks for line in inputs.lines if line.method == "subsidy"),
+        cash_equivalent=sum(line.kopecks for line in inputs.lines if line.method == benefit_rules.CASH_EQUIVALENT_LINE),
+        subsidy=sum(line.kopecks for line in inputs.lines if line.method == benefit_rules.SUBSIDY_LINE),
     )
 
 

@@ -30,10 +30,8 @@ from accruals.domain.charges import AccountInputs, ChargeLine
 from accruals.domain.charges import norms as norm_rules
 from accruals.domain.charges.money import ZERO
 
-BENEFIT = "benefit"
-BENEFIT_CASH = "benefit_cash"
-SUBSIDY = "subsidy"
-INFORMATIONAL = frozenset({BENEFIT_CASH, SUBSIDY})   # shown and exported, never payable
+BENEFIT, BENEFIT_CASH, SUBSIDY = bn.BENEFIT_LINE, bn.CASH_EQUIVALENT_LINE, bn.SUBSIDY_LINE
+INFORMATIONAL = bn.INFORMATIONAL_LINES   # shown and exported, never payable
 RS, US = "\x1e", "\x1f"
 NO_RECIPIENT = 0
 

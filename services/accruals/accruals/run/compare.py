@@ -5,7 +5,7 @@ amounts, volumes, tariffs and methods are compared. Only the accounts both runs 
 compared (a run of partition 1/3 against one of 1/1 compares a third of the accounts). The
 result is JSON: counts, totals and the delta, the delta per service, and the accounts with
 the largest changes (`limit`) with each changed line. Payable lines only: cash-equivalent
-benefits and subsidies (paid by УСЗН, `run.benefits.INFORMATIONAL`) are left out.
+benefits and subsidies (paid by УСЗН, `domain.benefits.INFORMATIONAL_LINES`) are left out.
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def _side(run: dict, other: dict) -> sql.Composed:
     return sql.SQL("""
         SELECT account, service_code, recipient_id, component, zone, band, reason, sum(amount_kopecks) AS kop,
                sum(volume) AS volume, max(tariff) AS tariff, min(method) AS method
-        FROM {table} WHERE account_partition(account, {parts}) = {part} AND method NOT IN ('benefit_cash', 'subsidy')
+        FROM {table} WHERE account_partition(account, {parts}) = {part} AND method NOT IN ({not_owed})
         GROUP BY account, service_code, recipient_id, component, zone, band, reason""").format(
-        table=run_table(run["id"]), parts=sql.Literal(other["parts"]), part=sql.Literal(other["part"]))
+        table=run_table(run["id"]), parts=sql.Literal(other["parts"]), part=sql.Literal(other["part"]),
+        not_owed=storage.NOT_OWED)
 
 
 def compare(db_url: str, period: Period, run_a: int | None = None, run_b: int | None = None, limit: int = 50) -> dict:
@@ -59,10 +60,11 @@ def compare(db_url: str, period: Period, run_a: int | None = None, run_b: int | 
             SELECT (SELECT count(DISTINCT account) FROM {ta} WHERE account_partition(account, %(bn)s) = %(bp)s),
                    (SELECT count(DISTINCT account) FROM {tb} WHERE account_partition(account, %(an)s) = %(ap)s),
                    (SELECT coalesce(sum(amount_kopecks), 0) FROM {ta} WHERE account_partition(account, %(bn)s) = %(bp)s
-                                                                      AND method NOT IN ('benefit_cash', 'subsidy')),
+                                                                      AND method NOT IN ({not_owed})),
                    (SELECT coalesce(sum(amount_kopecks), 0) FROM {tb} WHERE account_partition(account, %(an)s) = %(ap)s
-                                                                      AND method NOT IN ('benefit_cash', 'subsidy'))""").format(
-            ta=run_table(run_a), tb=run_table(run_b)), {"an": a["parts"], "ap": a["part"], "bn": b["parts"], "bp": b["part"]})
+                                                                      AND method NOT IN ({not_owed}))""").format(
+            ta=run_table(run_a), tb=run_table(run_b), not_owed=storage.NOT_OWED),
+            {"an": a["parts"], "ap": a["part"], "bn": b["parts"], "bp": b["part"]})
         accounts_a, accounts_b, total_a, total_b = cur.fetchone()
         cur.execute("""
             SELECT count(*) FILTER (WHERE a_kop IS NOT NULL AND b_kop IS NOT NULL),

@@ -13,6 +13,8 @@ import json
 import psycopg
 from psycopg import sql
 
+from accruals.domain import benefits as bn
+
 # pg_advisory_lock(PERIOD_LOCK, yyyymm): a run holds it shared, `close` exclusively.
 PERIOD_LOCK = 0x52554E          # "RUN"
 SESSION_SETTINGS = (
@@ -160,6 +162,11 @@ def inputs_statement(part: int, parts: int) -> sql.Composed:
     return sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(INPUTS).format(partition=partition))
 
 
+# The run's lines that are never owed (cash equivalents, subsidies), and those whose volumes are
+# not consumption (every benefit and subsidy line), as SQL lists of the methods.
+NOT_OWED = sql.SQL(", ").join(map(sql.Literal, sorted(bn.INFORMATIONAL_LINES)))
+_NOT_CONSUMPTION = ", ".join(f"'{method}'" for method in sorted(bn.INFORMATIONAL_LINES | {bn.BENEFIT_LINE}))
+
 # What earlier periods billed for registers without readings (history of п.59): the lines of
 # the closed runs of those periods, per account, service, zone and period.
 _BILLED = """
@@ -167,7 +174,7 @@ _BILLED = """
     FROM charge_lines l JOIN runs r ON r.id = l.run_id
     WHERE r.status = 'closed' AND r.period >= %(since)s AND r.period < %(first)s AND l.account = ANY(%(accounts)s)
       AND l.component IN ('', 'carrier') AND NOT l.recalculation
-      AND l.method NOT IN ('penalty', 'benefit', 'benefit_cash', 'subsidy')   -- benefits' volumes are not consumption
+      AND l.method NOT IN ('penalty', """ + _NOT_CONSUMPTION + """)   -- benefits' volumes are not consumption
     GROUP BY l.account, l.service_code, l.zone, r.period, l.run_id"""
 
 
@@ -312,9 +319,9 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
         FROM {table} l WHERE l.account > %(lo)s {upper} AND NOT ({masked})
-          AND l.method NOT IN ('benefit_cash', 'subsidy')   -- informational: paid by УСЗН, never owed
+          AND l.method NOT IN ({not_owed})   -- informational: paid by УСЗН, never owed
         GROUP BY 1, 2, 3 HAVING sum(l.amount_kopecks) <> 0""").format(
-        table=sql.Identifier(lines_table(run_id)), upper=upper, masked=masked(newer))
+        table=sql.Identifier(lines_table(run_id)), upper=upper, masked=masked(newer), not_owed=NOT_OWED)
     cur.execute(sql.SQL("CREATE TEMP TABLE close_batch ON COMMIT DROP AS {}").format(lines), params)
     # Like every writer of an account's ledger: the accounts' row locks first, in account order.
     cur.execute("SELECT 1 FROM accounts WHERE number IN (SELECT DISTINCT account FROM close_batch) ORDER BY number "
