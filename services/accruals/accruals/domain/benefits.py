@@ -27,6 +27,7 @@ import dataclasses
 from collections.abc import Iterable
 from decimal import Decimal
 
+from accruals.domain.charges.model import ABSENCE, PART_PERIOD
 from accruals.domain.explanation import CONTEXT, Explanation, fmt, money, round_money, to_decimal
 from gorod_runtime.period import Period
 
@@ -190,9 +191,9 @@ def benefit_basis(kind: str, method: str) -> str:
     return NONE
 
 
-# Recalculations of the period's own days (charges.model ABSENCE, PART_PERIOD): a benefit covers
-# what the period owes after them. Catch-ups (earlier periods' volumes) are not the period's own.
-THIS_PERIOD_RECALCULATIONS = frozenset({"absence", "part_period"})
+# Recalculations of the period's own days: a benefit covers what the period owes after them.
+# Catch-ups (earlier periods' volumes) are not the period's own.
+THIS_PERIOD_RECALCULATIONS = frozenset({ABSENCE, PART_PERIOD})
 
 
 def owed_lines(service_lines: list) -> list:
