@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT / "services" / "accruals"))
 import demo_region  # noqa: E402
 import psycopg  # noqa: E402
 
-from accruals.imports.apply import connection_url  # noqa: E402
 from accruals.run import sample  # noqa: E402
+from gorod_runtime.imports.apply import connection_url  # noqa: E402
 from gorod_runtime.period import Period  # noqa: E402
 
 MARCH = Period(2026, 3)

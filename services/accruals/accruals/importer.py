@@ -14,9 +14,8 @@ import sys
 
 from accruals.imports.apply import IMPORTER
 from gorod_runtime.imports import cli
-from gorod_runtime.imports.cli import redact
 
-__all__ = ["main", "redact"]
+__all__ = ["main"]
 
 PROG = "accruals.importer"
 

@@ -7,7 +7,7 @@ import sys
 import psycopg
 import pytest
 
-from accruals.imports.apply import connection_url
+from gorod_runtime.imports.apply import connection_url
 
 
 def inn10(prefix: int) -> str:

@@ -4,9 +4,9 @@ import psycopg
 import pytest
 from google.rpc import status_pb2
 
-from accruals.imports.apply import connection_url
 from gorod.accruals.v1 import accruals_pb2, accruals_pb2_grpc
 from gorod.common.v1 import common_pb2
+from gorod_runtime.imports.apply import connection_url
 
 
 def inn10(prefix: int) -> str:

@@ -16,11 +16,11 @@ from accruals.domain import receipt_codes
 from accruals.domain import receipts as domain
 from accruals.domain.accounts import Account
 from accruals.handlers import receipts as handlers
-from accruals.imports.apply import connection_url
 from accruals.run import runner, sample
 from accruals.settings import AccrualsSettings
 from gorod_runtime import db
 from gorod_runtime.errors import NotFound
+from gorod_runtime.imports.apply import connection_url
 from gorod_runtime.period import Period
 from gorod_runtime.uow import UnitOfWork
 

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from accruals.domain import receipt_codes
-from accruals.imports.apply import connection_url
 from accruals.run import runner, sample
 from gorod.accruals.v1 import accruals_pb2, accruals_pb2_grpc
 from gorod.common.v1 import common_pb2
+from gorod_runtime.imports.apply import connection_url
 from gorod_runtime.period import Period
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]

@@ -22,11 +22,11 @@ from accruals.domain import benefits as bn
 from accruals.domain import penalties as penalty_rules
 from accruals.domain import subsidies as sb
 from accruals.domain.charges import DEFAULT_SETTINGS, compute
-from accruals.imports.apply import connection_url
 from accruals.run import benefits as run_benefits
 from accruals.run import compare, explain, partition, runner, sample
 from accruals.run.inputs import HISTORY_MONTHS, Reference, months_back
 from accruals.storage import runs as storage
+from gorod_runtime.imports.apply import connection_url
 from gorod_runtime.period import Period
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accruals.imports.apply import connection_url
 from accruals.run import partition
+from gorod_runtime.imports.apply import connection_url
 
 accounts = st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=200, unique=True)
 numbers = st.lists(st.integers(min_value=10**8, max_value=10**9 - 1).map(str), min_size=1, max_size=300, unique=True)

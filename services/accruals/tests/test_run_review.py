@@ -11,10 +11,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from accruals.imports.apply import connection_url
 from accruals.run import runner, sample
 from accruals.run.inputs import HISTORY_MONTHS, months_back
 from accruals.storage import runs as storage
+from gorod_runtime.imports.apply import connection_url
 from gorod_runtime.period import Period
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]

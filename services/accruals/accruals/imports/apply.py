@@ -7,10 +7,10 @@ import psycopg
 from accruals.imports.kinds import KINDS, References
 from accruals.imports.merge import MERGES
 from gorod_runtime.imports import apply
-from gorod_runtime.imports.apply import BadRequest, connection_url
+from gorod_runtime.imports.apply import BadRequest
 from gorod_runtime.imports.problems import Report
 
-__all__ = ["IMPORTER", "BadRequest", "connection_url", "load_references", "run_import"]
+__all__ = ["IMPORTER", "BadRequest", "load_references", "run_import"]
 
 
 def load_references(cur: psycopg.Cursor) -> References:

@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import psycopg
 
-    from accruals.imports.apply import connection_url
     from accruals.run import compare, runner
+    from gorod_runtime.imports.apply import connection_url
     from gorod_runtime.settings import SettingsError, load
 
     try:

@@ -22,7 +22,7 @@ import pathlib
 
 import psycopg
 
-from accruals.imports.apply import connection_url, run_import
+from gorod_runtime.imports.apply import connection_url, run_import
 from gorod_runtime.period import Period
 
 FILES = ("organisations", "services", "tariffs", "norms", "accounts", "opening_balances")
