@@ -22,7 +22,8 @@ import pathlib
 
 import psycopg
 
-from gorod_runtime.imports.apply import connection_url, run_import
+from accruals.imports.apply import run_import
+from gorod_runtime.imports.apply import connection_url
 from gorod_runtime.period import Period
 
 FILES = ("organisations", "services", "tariffs", "norms", "accounts", "opening_balances")
