@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gorod_runtime.imports import parallel
+from gorod_runtime.imports import formats, parallel
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))   # the CLI tests' helpers (pytest imports modules by path)
 from test_import_cli import ORGANISATIONS, SERVICES, Importer, account_line, accounts_csv  # noqa: E402
@@ -101,6 +101,23 @@ def test_any_irregularity_gives_the_serial_result(pair, case):
     else:
         assert code == 1 and report["status"] == "rejected" and report["problems"], report
         assert pair[0].query("SELECT count(*) FROM accounts") == [(0,)]
+
+
+@pytest.mark.parametrize("byte", [b"\xc0", b"\x98"], ids=["cp1251 after the first block", "neither encoding"])
+def test_an_encoding_only_the_end_of_the_file_shows_gives_the_serial_result(pair, byte):
+    # The parallel import guesses the encoding from the file's first block (formats.BLOCK) and
+    # leaves the rest to the workers' decoding: a later byte that is not UTF-8 sends it to the
+    # serial reader, which reads the whole file as cp1251 (auto) or rejects a byte neither reads.
+    lines = many(9000)
+    data = accounts_csv(lines).encode()
+    assert len(data) > 1.5 * formats.BLOCK
+    last = data.rindex("Жукова".encode())       # on the last line
+    data = data[:last] + byte + data[last + 1:]
+    (code, report), (serial_code, serial_report) = both(pair, "accounts", "accounts.csv", data)
+    assert (code, report) == (serial_code, serial_report)
+    # cp1251 throughout: the UTF-8 «да» of line 2 reads as «РґР°», not a yes/no value.
+    first = report["problems"][0]
+    assert code == 1 and first["code"] == ("import.bad_boolean" if byte == b"\xc0" else "import.bad_encoding"), first
 
 
 def test_the_import_process_leaves_no_workers(pair, tmp_path):

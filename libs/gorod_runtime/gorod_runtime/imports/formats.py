@@ -52,14 +52,21 @@ class Scan:
     size: int
     encoding: str       # utf-8 or cp1251, as read
     bom: bool
+    guessed: bool = False   # `encoding` is read off the first block only (scan(validate=False))
 
 
-def scan(path: str, fmt: str, encoding: str, problems: Problems) -> Scan:
+def scan(path: str, fmt: str, encoding: str, problems: Problems, validate: bool = True) -> Scan:
     """One pass over the bytes: their SHA-256 and which encoding reads them.
 
     `auto` takes strict UTF-8 if the whole file is valid UTF-8, else cp1251. JSON files are
     UTF-8 (RFC 8259): other bytes are a problem. A byte that the chosen encoding cannot read
-    is a problem naming its line."""
+    is a problem naming its line.
+
+    With validate=False only the first block is decoded (decoding is three quarters of the
+    pass): the encoding is a guess (`Scan.guessed`) for a reader that decodes every byte
+    itself and asks for the full scan when a byte does not fit (the parallel CSV check)."""
+    if not validate:
+        return _digest(path, fmt, encoding)
     digest = hashlib.sha256()
     size = 0
     newlines = 0
@@ -95,6 +102,26 @@ def scan(path: str, fmt: str, encoding: str, problems: Problems) -> Scan:
             problems.add(line, "", "import.bad_encoding", f"the file cannot be read as {trying[-1]}: a byte on this line is not valid")
         chosen = trying[-1]
     return Scan(sha256=digest.hexdigest(), size=size, encoding=chosen, bom=bom)
+
+
+def _digest(path: str, fmt: str, encoding: str) -> Scan:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as raw:
+        first = raw.read(BLOCK)
+        digest.update(first)
+        size = len(first)
+        while block := raw.read(BLOCK):
+            digest.update(block)
+            size += len(block)
+    guess = "utf-8" if fmt != "csv" else encoding
+    if guess == "auto":
+        try:
+            codecs.getincrementaldecoder("utf-8")("strict").decode(first, size == len(first))
+            guess = "utf-8"
+        except UnicodeDecodeError:
+            guess = "cp1251"
+    return Scan(sha256=digest.hexdigest(), size=size, encoding=guess, bom=first.startswith(BOM), guessed=True)
 
 
 def read(path: str, fmt: str, encoding: str, columns: tuple[str, ...], problems: Problems,

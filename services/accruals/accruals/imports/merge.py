@@ -170,18 +170,23 @@ class AccountsMerge(Merge):
                    min(premise_kind COLLATE "C") <> max(premise_kind COLLATE "C") OR min(rooms) <> max(rooms)
                        OR count(rooms) NOT IN (0, count(*)) AS conflicting
             FROM {STAGE} GROUP BY house_code, flat""")
-        report(cur, problems, f"""
-            SELECT s.line, d.line FROM import_premises d JOIN {STAGE} f ON f.line = d.line
-            JOIN {STAGE} s ON s.house_code = d.house_code AND s.flat = d.flat AND s.line > d.line
-            WHERE d.conflicting AND (s.premise_kind, s.rooms) IS DISTINCT FROM (f.premise_kind, f.rooms)""", None,
-            "rooms", "import.conflicting_premise",
-            lambda r: f"the same house and flat have another premise_kind or rooms on line {r[1]}")
+        execute(cur, "SELECT EXISTS (SELECT 1 FROM import_premises WHERE conflicting)")
+        if cur.fetchone()[0]:
+            self.conflicting_premises(cur, problems)
         execute(cur, f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = s.account)")
         ctx.notes["new_accounts"] = cur.fetchone()[0]
         if problems or ctx.notes["new_accounts"] < ctx.rows:
             self.duplicates(cur, problems)
         # else: every staged account is new, so a duplicate makes the insert fail; `apply` then
         # reports it (saves a pass over a large initial load).
+
+    def conflicting_premises(self, cur, problems):
+        report(cur, problems, f"""
+            SELECT s.line, d.line FROM import_premises d JOIN {STAGE} f ON f.line = d.line
+            JOIN {STAGE} s ON s.house_code = d.house_code AND s.flat = d.flat AND s.line > d.line
+            WHERE d.conflicting AND (s.premise_kind, s.rooms) IS DISTINCT FROM (f.premise_kind, f.rooms)""", None,
+            "rooms", "import.conflicting_premise",
+            lambda r: f"the same house and flat have another premise_kind or rooms on line {r[1]}")
 
     def duplicates(self, cur, problems):
         duplicates(cur, problems, ("account",), "account")
@@ -238,7 +243,9 @@ class AccountsMerge(Merge):
                 WHERE NOT EXISTS (SELECT 1 FROM premises p WHERE p.house_id = h.id AND p.number = d.flat)""",
                     "id", "import_changed_premises")
             execute(cur, "ANALYZE premises")
+            # (Every account new, `check` counted: nothing to update, nothing to skip.)
             accounts = [f"""
+                INSERT INTO accounts (number, {', '.join(values)}) {source}"""] if not track else [f"""
                 UPDATE accounts a SET {', '.join(f'{c} = x.{c}' for c in values)}, updated_at = now()
                 FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
                 INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
@@ -253,11 +260,15 @@ class AccountsMerge(Merge):
         if not keyed(cur, "import_accounts", write_accounts, self.duplicates, problems,
                      (errors.CardinalityViolation, errors.UniqueViolation)):
             return 0
-        # A listed service the account does not have yet, from the account's opened_on.
+        # A listed service the account does not have yet, from the account's opened_on (a new
+        # account has none: every service of the file's new accounts is inserted).
         tracked(f"""
             INSERT INTO account_services (account, service_code, valid_from)
             SELECT s.account, c.code, s.opened_on FROM {STAGE} s CROSS JOIN LATERAL unnest(s.services) AS c(code)
-            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)""",
+            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)"""
+                if track else f"""
+            INSERT INTO account_services (account, service_code, valid_from)
+            SELECT account, unnest(services), opened_on FROM {STAGE}""",
                 "account", "import_changed_services")
         # Bulk load: the accounts' key is made again only now, and an account twice in the file stops it.
         if not keyed(cur, "import_keys", lambda: bulk_end(cur, restore), self.duplicates, problems):
