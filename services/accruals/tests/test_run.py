@@ -271,7 +271,7 @@ def test_close_posts_the_lines_and_a_closed_period_changes_no_more(region):
 
     posted = {(a, r, k): amount for a, r, k, amount in sql(region, """
         SELECT account, recipient_id, kind, amount_kopecks FROM ledger_entries
-        WHERE reference LIKE 'run:2026-02:%%' AND entry_date = '2026-02-28' AND period = '2026-02-01'""")}
+        WHERE created_by LIKE 'run:%%' AND entry_date = '2026-02-28' AND period = '2026-02-01'""")}
     expected = collections.Counter()
     for run_id in report["runs"]:
         for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
@@ -316,3 +316,32 @@ def test_prune_drops_superseded_lines_and_keeps_the_newest(region):
     tables = {r[0] for r in sql(region, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'charge_lines_r%%'")}
     assert not {storage.lines_table(i) for i in superseded[:-1]} & tables
     assert storage.lines_table(superseded[-1]) in tables
+
+
+def test_a_close_that_stopped_half_way_finishes_without_posting_twice(region):
+    # January: no other test runs it. The close stops after its first batch (simulated: the
+    # period marked `closing` and one batch posted, as a close killed after its first commit).
+    january = Period(2026, 1)
+    done = runner.run_period(region, january, workers=1)
+    run_id = done["run_id"]
+    with storage.connect(region, autocommit=False) as conn:
+        cur = conn.cursor()
+        storage.mark_closing(cur, january.first_day)
+        bounds = storage.batch_bounds(cur, run_id, 50)
+        first = storage.post_batch(cur, run_id, [], january.first_day, dt.date(2026, 1, 31), "", bounds[0])
+        conn.commit()
+    assert first > 0 and len(bounds) >= 4
+    closed = runner.close_period(region, january, batch=50)
+    assert closed["status"] == "closed" and closed["ledger_entries"] > 0
+
+    posted = collections.Counter((a, r, k) for a, r, k in sql(region, """
+        SELECT account, recipient_id, kind FROM ledger_entries WHERE created_by = %s AND period = '2026-01-01'""",
+        (f"run:{run_id}",)))
+    assert max(posted.values()) == 1                      # nothing posted twice
+    assert sum(posted.values()) == first + closed["ledger_entries"]
+    expected = collections.Counter()
+    for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
+                                             f"FROM {storage.lines_table(run_id)}"):
+        if method not in run_benefits.INFORMATIONAL:
+            expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
+    assert set(posted) == {k for k, v in expected.items() if v}

@@ -98,11 +98,11 @@ def opening(conn: sa.Connection, account: str, first: dt.date) -> dict[int, int]
 
 def movements(conn: sa.Connection, account: str, first: dt.date, last: dt.date) -> tuple[domain.Movement, ...]:
     """The ledger entries dated in the period, except the period's own run postings (the lines stand for them)."""
-    tag = f"run:{first:%Y-%m}:%"
     rows = conn.execute(
         sa.select(_e.entry_date, _e.kind, _e.recipient_id, _e.amount_kopecks)
         .where(_e.account == account, _e.entry_date >= first, _e.entry_date <= last,
-               sa.not_(sa.and_(_e.kind.in_(("charge", "penalty")), _e.reference.like(tag))))
+               sa.not_(sa.and_(_e.kind.in_(("charge", "penalty")), _e.period == first, _e.created_by.like("run:%"),
+                               _e.reference == "")))
         .order_by(_e.entry_date, _e.id))
     return tuple(domain.Movement(d, kind, rid, amount) for d, kind, rid, amount in rows)
 

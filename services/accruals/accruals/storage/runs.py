@@ -311,28 +311,39 @@ def unmasked_lines(cur, run_id: int, newer: list[tuple[int, int]]) -> bool:
 def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, last: dt.date, lo: str,
                hi: str | None, resume: bool = False) -> int:
     """Book the run's lines of accounts in (lo, hi] (not masked by a newer run) as ledger entries:
-    one `charge` and at most one `penalty` entry per account and recipient. Returns the entries
-    booked. `resume`: some of them may be booked already (a close that stopped half-way)."""
-    params = {"lo": lo, "hi": hi, "period": period, "last": last, "tag": f"{period:%Y-%m}", "by": f"run:{run_id}"}
-    upper = sql.SQL("AND l.account <= %(hi)s") if hi is not None else sql.SQL("")
+    one `charge` and at most one `penalty` entry per account and recipient, `created_by` =
+    ``run:<run id>``, no reference (the run and the account name their source; a unique
+    reference per entry cost a third of the posting). Returns the entries booked.
+
+    `resume` (a close that stopped half-way): a batch is one transaction, so it is booked whole
+    or not at all; a batch that has an entry of the run already is skipped."""
+    params = {"run_id": run_id, "lo": lo, "hi": hi, "period": period, "last": last, "by": f"run:{run_id}"}
+    upper = sql.SQL("AND {} <= %(hi)s") if hi is not None else sql.SQL("AND {} IS NOT NULL")
+    if resume:
+        cur.execute(sql.SQL("""SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE account > %(lo)s {upper}
+                                              AND created_by = %(by)s AND period = %(period)s)""").format(
+            upper=upper.format(sql.Identifier("account"))), params)
+        if cur.fetchone()[0]:
+            return 0
+    # `run_id = ` lets the lines' key (run_id, account, line_no) find the batch's range.
     lines = sql.SQL("""
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
-        FROM {table} l WHERE l.account > %(lo)s {upper} AND NOT ({masked})
+        FROM {table} l WHERE l.run_id = %(run_id)s AND l.account > %(lo)s {upper} AND NOT ({masked})
           AND l.method NOT IN ({not_owed})   -- informational: paid by УСЗН, never owed
         GROUP BY 1, 2, 3 HAVING sum(l.amount_kopecks) <> 0""").format(
-        table=sql.Identifier(lines_table(run_id)), upper=upper, masked=masked(newer), not_owed=NOT_OWED)
-    cur.execute(sql.SQL("CREATE TEMP TABLE close_batch ON COMMIT DROP AS {}").format(lines), params)
-    # Like every writer of an account's ledger: the accounts' row locks first, in account order.
-    cur.execute("SELECT 1 FROM accounts WHERE number IN (SELECT DISTINCT account FROM close_batch) ORDER BY number "
-                "FOR NO KEY UPDATE")
-    conflict = sql.SQL("ON CONFLICT (kind, reference) WHERE reference <> '' DO NOTHING") if resume else sql.SQL("")
+        table=sql.Identifier(lines_table(run_id)), upper=upper.format(sql.SQL("l.account")), masked=masked(newer),
+        not_owed=NOT_OWED)
+    # Like every writer of an account's ledger, the accounts' row locks first, in account order
+    # (so a payment's split is made on exactly the entries booked before it); every account of
+    # the range, found by one index range scan (~10% of the close).
+    cur.execute(sql.SQL("SELECT 1 FROM accounts WHERE number > %(lo)s {upper} ORDER BY number FOR NO KEY UPDATE").format(
+        upper=upper.format(sql.Identifier("number"))), params)
     cur.execute(sql.SQL("""
         INSERT INTO ledger_entries (account, recipient_id, kind, amount_kopecks, entry_date, period, service_code, reason,
-                                    reference, created_by)
-        SELECT account, recipient_id, kind, amount, %(last)s, %(period)s, NULL, '',
-               'run:' || %(tag)s || ':' || account || ':' || recipient_id, %(by)s
-        FROM close_batch ORDER BY account, recipient_id, kind {}""").format(conflict), params)
+                                    created_by)
+        SELECT account, recipient_id, kind, amount, %(last)s, %(period)s, NULL, '', %(by)s
+        FROM ({lines}) l ORDER BY account, recipient_id, kind""").format(lines=lines), params)
     return cur.rowcount
 
 
