@@ -101,8 +101,7 @@ def movements(conn: sa.Connection, account: str, first: dt.date, last: dt.date) 
     rows = conn.execute(
         sa.select(_e.entry_date, _e.kind, _e.recipient_id, _e.amount_kopecks)
         .where(_e.account == account, _e.entry_date >= first, _e.entry_date <= last,
-               sa.not_(sa.and_(_e.kind.in_(("charge", "penalty")), _e.period == first, _e.created_by.like("run:%"),
-                               _e.reference == "")))
+               sa.not_(sa.and_(_e.kind.in_(("charge", "penalty")), _e.period == first, _e.created_by.like("run:%"))))
         .order_by(_e.entry_date, _e.id))
     return tuple(domain.Movement(d, kind, rid, amount) for d, kind, rid, amount in rows)
 
