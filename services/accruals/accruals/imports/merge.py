@@ -166,7 +166,8 @@ class AccountsMerge(Merge):
         # them is described with different kinds or rooms on different lines.
         execute(cur, f"""
             CREATE TEMP TABLE import_premises ON COMMIT DROP AS
-            SELECT house_code, flat, min(line) AS line, min(premise_kind COLLATE "C") AS kind, min(rooms) AS rooms,
+            SELECT house_code, flat, min(line) AS line, min(account COLLATE "C") AS first_account,
+                   min(premise_kind COLLATE "C") AS kind, min(rooms) AS rooms,
                    min(premise_kind COLLATE "C") <> max(premise_kind COLLATE "C") OR min(rooms) <> max(rooms)
                        OR count(rooms) NOT IN (0, count(*)) AS conflicting
             FROM {STAGE} GROUP BY house_code, flat""")
@@ -224,10 +225,11 @@ class AccountsMerge(Merge):
             tracked("""
                 INSERT INTO premises AS p (house_id, number, kind, rooms)
                 SELECT h.id, d.flat, d.kind, d.rooms FROM import_premises d JOIN houses h ON h.code = d.house_code
+                ORDER BY d.first_account
                 ON CONFLICT (house_id, number) DO UPDATE SET kind = EXCLUDED.kind, rooms = EXCLUDED.rooms
                 WHERE (p.kind, p.rooms) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.rooms)""", "id", "import_changed_premises")
             accounts = [f"""
-                INSERT INTO accounts AS a (number, {', '.join(values)}) {source}
+                INSERT INTO accounts AS a (number, {', '.join(values)}) {source} ORDER BY s.account COLLATE "C"
                 ON CONFLICT (number) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in values)}, updated_at = now()
                 WHERE {differs}"""]
         else:
@@ -240,16 +242,18 @@ class AccountsMerge(Merge):
             tracked("""
                 INSERT INTO premises (house_id, number, kind, rooms)
                 SELECT h.id, d.flat, d.kind, d.rooms FROM import_premises d JOIN houses h ON h.code = d.house_code
-                WHERE NOT EXISTS (SELECT 1 FROM premises p WHERE p.house_id = h.id AND p.number = d.flat)""",
+                WHERE NOT EXISTS (SELECT 1 FROM premises p WHERE p.house_id = h.id AND p.number = d.flat)
+                ORDER BY d.first_account""",
                     "id", "import_changed_premises")
             execute(cur, "ANALYZE premises")
             # (Every account new, `check` counted: nothing to update, nothing to skip.)
             accounts = [f"""
-                INSERT INTO accounts (number, {', '.join(values)}) {source}"""] if not track else [f"""
+                INSERT INTO accounts (number, {', '.join(values)}) {source} ORDER BY s.account COLLATE "C" """,
+                ] if not track else [f"""
                 UPDATE accounts a SET {', '.join(f'{c} = x.{c}' for c in values)}, updated_at = now()
                 FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
                 INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
-                WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account)"""]
+                WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account) ORDER BY x.account COLLATE "C" """]
 
         def write_accounts() -> None:
             for statement in accounts:
@@ -265,10 +269,11 @@ class AccountsMerge(Merge):
         tracked(f"""
             INSERT INTO account_services (account, service_code, valid_from)
             SELECT s.account, c.code, s.opened_on FROM {STAGE} s CROSS JOIN LATERAL unnest(s.services) AS c(code)
-            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)"""
+            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)
+            ORDER BY s.account COLLATE "C" """
                 if track else f"""
             INSERT INTO account_services (account, service_code, valid_from)
-            SELECT account, unnest(services), opened_on FROM {STAGE}""",
+            SELECT account, unnest(services), opened_on FROM {STAGE} ORDER BY account COLLATE "C" """,
                 "account", "import_changed_services")
         # Bulk load: the accounts' key is made again only now, and an account twice in the file stops it.
         if not keyed(cur, "import_keys", lambda: bulk_end(cur, restore), self.duplicates, problems):
