@@ -315,25 +315,22 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
     ``run:<run id>``, no reference (the run and the account name their source; a unique
     reference per entry cost a third of the posting). Returns the entries booked.
 
-    `resume` (a close that stopped half-way): a batch is one transaction, so it is booked whole
-    or not at all; a batch that has an entry of the run already is skipped."""
+    `resume` (a close that stopped half-way): a batch is one transaction, so an account's
+    entries were booked all or none; an account that has an entry of the run already is left
+    out (whatever the batches of the stopped close were)."""
     params = {"run_id": run_id, "lo": lo, "hi": hi, "period": period, "last": last, "by": f"run:{run_id}"}
     upper = sql.SQL("AND {} <= %(hi)s") if hi is not None else sql.SQL("AND {} IS NOT NULL")
-    if resume:
-        cur.execute(sql.SQL("""SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE account > %(lo)s {upper}
-                                              AND created_by = %(by)s AND period = %(period)s)""").format(
-            upper=upper.format(sql.Identifier("account"))), params)
-        if cur.fetchone()[0]:
-            return 0
+    posted = sql.SQL("""AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account = l.account
+                                                      AND e.created_by = %(by)s AND e.period = %(period)s)""")
     # `run_id = ` lets the lines' key (run_id, account, line_no) find the batch's range.
     lines = sql.SQL("""
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
-        FROM {table} l WHERE l.run_id = %(run_id)s AND l.account > %(lo)s {upper} AND NOT ({masked})
+        FROM {table} l WHERE l.run_id = %(run_id)s AND l.account > %(lo)s {upper} AND NOT ({masked}) {posted}
           AND l.method NOT IN ({not_owed})   -- informational: paid by УСЗН, never owed
         GROUP BY 1, 2, 3 HAVING sum(l.amount_kopecks) <> 0""").format(
         table=sql.Identifier(lines_table(run_id)), upper=upper.format(sql.SQL("l.account")), masked=masked(newer),
-        not_owed=NOT_OWED)
+        posted=posted if resume else sql.SQL(""), not_owed=NOT_OWED)
     # Like every writer of an account's ledger, the accounts' row locks first, in account order
     # (so a payment's split is made on exactly the entries booked before it); every account of
     # the range, found by one index range scan (~10% of the close).
