@@ -224,7 +224,7 @@ def attach_lines(cur, run_id: int) -> None:
     """Index the run's lines (one sort, parallel) and attach them as the run's partition of charge_lines."""
     table = sql.Identifier(lines_table(run_id))
     cur.execute("SET maintenance_work_mem = '1GB'")
-    cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (run_id, account, line_no)").format(
+    cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY (account, line_no, run_id)").format(
         table, sql.Identifier(lines_table(run_id) + "_pkey")))
     cur.execute(sql.SQL("ALTER TABLE charge_lines ATTACH PARTITION {} FOR VALUES IN ({})").format(table, sql.Literal(run_id)))
     cur.execute("RESET maintenance_work_mem")
@@ -322,7 +322,6 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
     upper = sql.SQL("AND {} <= %(hi)s") if hi is not None else sql.SQL("AND {} IS NOT NULL")
     posted = sql.SQL("""AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account = l.account
                                                       AND e.created_by = %(by)s AND e.period = %(period)s)""")
-    # `run_id = ` lets the lines' key (run_id, account, line_no) find the batch's range.
     lines = sql.SQL("""
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
