@@ -327,7 +327,7 @@ def test_a_close_that_stopped_half_way_finishes_without_posting_twice(region):
     with storage.connect(region, autocommit=False) as conn:
         cur = conn.cursor()
         storage.mark_closing(cur, january.first_day)
-        bounds = storage.batch_bounds(cur, run_id, 50)
+        bounds = storage.batch_bounds(cur, 50)
         first = storage.post_batch(cur, run_id, [], january.first_day, dt.date(2026, 1, 31), "", bounds[0])
         conn.commit()
     assert first > 0 and len(bounds) >= 4

@@ -276,13 +276,13 @@ def close_period(db_url: str, period: Period, force: bool = False, batch: int = 
         storage.mark_closing(cur, first)
         conn.commit()
         closed, superseded, batches = [], [], []
+        bounds = ["", *storage.batch_bounds(cur, batch), None]
         for run in drafts:
             newer = [(r["part"], r["parts"]) for r in drafts if r["id"] > run["id"]]
             if any(partition.contains(outer, (run["part"], run["parts"])) for outer in newer) or (
                     newer and not storage.unmasked_lines(cur, run["id"], newer)):
                 superseded.append(run["id"])      # newer runs cover all its accounts
                 continue
-            bounds = ["", *storage.batch_bounds(cur, run["id"], batch), None]
             batches += [(run["id"], newer, lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]
             closed.append(run["id"])
         conn.commit()

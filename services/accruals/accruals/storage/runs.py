@@ -282,6 +282,8 @@ def drop_lines(cur, run_id: int) -> None:
 
 def uncovered_accounts(cur, period: dt.date, last: dt.date, covers: list[tuple[int, int]], limit: int = 10) -> tuple[int, list]:
     """Accounts charged in the period that no run in `covers` [(part, parts)] covers."""
+    if (1, 1) in covers:            # a run of the whole region covers every account
+        return 0, []
     condition = sql.SQL(" OR ").join(
         sql.SQL("account_partition(a.number, {}) = {}").format(sql.Literal(parts), sql.Literal(part))
         for part, parts in covers) if covers else sql.SQL("false")
@@ -343,11 +345,12 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
     return cur.rowcount
 
 
-def batch_bounds(cur, run_id: int, size: int) -> list[str]:
-    """Every `size`-th account of the run's lines: the upper bounds of the close's batches."""
-    cur.execute(sql.SQL("""SELECT account FROM (SELECT account, row_number() OVER (ORDER BY account) AS n
-                                              FROM (SELECT DISTINCT account FROM {}) d) x
-                           WHERE n %% %s = 0 ORDER BY account""").format(sql.Identifier(lines_table(run_id))), (size,))
+def batch_bounds(cur, size: int) -> list[str]:
+    """Every `size`-th account number: the upper bounds of the close's batches (of accounts, not
+    of the run's lines: the ranges only have to cover them all; the accounts' key answers in
+    ~0.2 s for a million, the distinct accounts of 9 million lines took 2 s)."""
+    cur.execute("""SELECT number FROM (SELECT number, row_number() OVER (ORDER BY number) AS n FROM accounts) x
+                   WHERE n %% %s = 0 ORDER BY number""", (size,))
     return [row[0] for row in cur.fetchall()]
 
 
