@@ -31,7 +31,7 @@ from gorod_runtime.period import Period
 
 DEFAULT_CHUNK = 4000           # accounts (input lines) per chunk handed to a worker
 READ_AHEAD = 8                 # chunks the reader keeps ahead of the workers
-CLOSE_BATCH = 25_000        # accounts per transaction of `close` (row locks held for one batch only)
+CLOSE_BATCH = 10_000        # accounts per transaction of `close` (row locks held for one batch only)
 
 
 class Refused(Exception):
