@@ -88,6 +88,17 @@ def chargeable(url: str, period: Period) -> set[str]:
         {"first": period.first_day, "last": last})}
 
 
+def expected_postings(url: str, run_ids: list[int]) -> dict[tuple, int]:
+    """{(account, recipient, kind): kopecks} that closing these runs must post (sums of zero are not posted)."""
+    expected = collections.Counter()
+    for run_id in run_ids:
+        for a, r, method, kopecks in sql(url, f"SELECT account, recipient_id, method, amount_kopecks "
+                                              f"FROM {storage.lines_table(run_id)}"):
+            if method not in run_benefits.INFORMATIONAL:
+                expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
+    return {k: v for k, v in expected.items() if v}
+
+
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, GOROD_DB_URL=url)
     return subprocess.run([sys.executable, "-m", "accruals.run", *args], env=env, capture_output=True, text=True, timeout=120)
@@ -272,13 +283,7 @@ def test_close_posts_the_lines_and_a_closed_period_changes_no_more(region):
     posted = {(a, r, k): amount for a, r, k, amount in sql(region, """
         SELECT account, recipient_id, kind, amount_kopecks FROM ledger_entries
         WHERE created_by LIKE 'run:%%' AND entry_date = '2026-02-28' AND period = '2026-02-01'""")}
-    expected = collections.Counter()
-    for run_id in report["runs"]:
-        for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
-                                                 f"FROM {storage.lines_table(run_id)}"):
-            if method not in run_benefits.INFORMATIONAL:
-                expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
-    assert posted == {k: v for k, v in expected.items() if v}
+    assert posted == expected_postings(region, report["runs"])
     assert report["ledger_entries"] == len(posted)
 
     def state():
@@ -339,9 +344,4 @@ def test_a_close_that_stopped_half_way_finishes_without_posting_twice(region):
         (f"run:{run_id}",)))
     assert max(posted.values()) == 1                      # nothing posted twice
     assert sum(posted.values()) == first + closed["ledger_entries"]
-    expected = collections.Counter()
-    for a, r, method, kopecks in sql(region, f"SELECT account, recipient_id, method, amount_kopecks "
-                                             f"FROM {storage.lines_table(run_id)}"):
-        if method not in run_benefits.INFORMATIONAL:
-            expected[(a, r, "penalty" if method == "penalty" else "charge")] += kopecks
-    assert set(posted) == {k for k, v in expected.items() if v}
+    assert set(posted) == set(expected_postings(region, [run_id]))

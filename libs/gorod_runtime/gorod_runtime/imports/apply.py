@@ -137,7 +137,7 @@ def run_import(importer: Importer, db_url: str, kind_name: str, path: str, *, en
             refs = importer.load_references(cur)
             merge.create(cur)
             # Under a guessed encoding the header's problems are not reported: the serial reader reads it again.
-            header_problems = Problems() if scan.guessed else problems
+            header_problems = Problems() if in_parallel else problems
             header, records = formats.read(path, fmt, scan.encoding, kind.field_names, header_problems, kind.list_columns)
             checker = Checker(kind, header, refs, header_problems if header else Problems())
             staged = 0
@@ -152,10 +152,9 @@ def run_import(importer: Importer, db_url: str, kind_name: str, path: str, *, en
                 else:
                     execute(cur, "RELEASE SAVEPOINT import_parallel")
                     rows, staged, checker.state = parallel_staged.rows, parallel_staged.staged, parallel_staged.state
-            if parallel_staged is None and (scan.guessed or in_parallel):
+            if parallel_staged is None and in_parallel:    # the serial reader, after the full scan
                 records.close()
-                if scan.guessed:
-                    scan = formats.scan(path, fmt, chosen, problems)
+                scan = formats.scan(path, fmt, chosen, problems)
                 if problems:                # a byte the encoding cannot read: the file is not read
                     header, records = [], iter(())
                 else:

@@ -106,7 +106,6 @@ def scan(path: str, fmt: str, encoding: str, problems: Problems, validate: bool 
 
 def _digest(path: str, fmt: str, encoding: str) -> Scan:
     digest = hashlib.sha256()
-    size = 0
     with open(path, "rb") as raw:
         first = raw.read(BLOCK)
         digest.update(first)

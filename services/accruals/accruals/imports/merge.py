@@ -246,14 +246,14 @@ class AccountsMerge(Merge):
                 ORDER BY d.first_account""",
                     "id", "import_changed_premises")
             execute(cur, "ANALYZE premises")
-            # (Every account new, `check` counted: nothing to update, nothing to skip.)
-            accounts = [f"""
-                INSERT INTO accounts (number, {', '.join(values)}) {source} ORDER BY s.account COLLATE "C" """,
-                ] if not track else [f"""
-                UPDATE accounts a SET {', '.join(f'{c} = x.{c}' for c in values)}, updated_at = now()
-                FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
-                INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
-                WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account) ORDER BY x.account COLLATE "C" """]
+            if track:
+                accounts = [f"""
+                    UPDATE accounts a SET {', '.join(f'{c} = x.{c}' for c in values)}, updated_at = now()
+                    FROM ({source}) x WHERE a.number = x.account AND {differs.replace('EXCLUDED.', 'x.')}""", f"""
+                    INSERT INTO accounts (number, {', '.join(values)}) SELECT * FROM ({source}) x
+                    WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.number = x.account) ORDER BY x.account COLLATE "C" """]
+            else:       # every account new (`check` counted them): nothing to update, nothing to skip
+                accounts = [f"""INSERT INTO accounts (number, {', '.join(values)}) {source} ORDER BY s.account COLLATE "C" """]
 
         def write_accounts() -> None:
             for statement in accounts:
@@ -266,15 +266,12 @@ class AccountsMerge(Merge):
             return 0
         # A listed service the account does not have yet, from the account's opened_on (a new
         # account has none: every service of the file's new accounts is inserted).
+        missing = ("WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)"
+                   if track else "")
         tracked(f"""
             INSERT INTO account_services (account, service_code, valid_from)
             SELECT s.account, c.code, s.opened_on FROM {STAGE} s CROSS JOIN LATERAL unnest(s.services) AS c(code)
-            WHERE NOT EXISTS (SELECT 1 FROM account_services x WHERE x.account = s.account AND x.service_code = c.code)
-            ORDER BY s.account COLLATE "C" """
-                if track else f"""
-            INSERT INTO account_services (account, service_code, valid_from)
-            SELECT account, unnest(services), opened_on FROM {STAGE} ORDER BY account COLLATE "C" """,
-                "account", "import_changed_services")
+            {missing} ORDER BY s.account COLLATE "C" """, "account", "import_changed_services")
         # Bulk load: the accounts' key is made again only now, and an account twice in the file stops it.
         if not keyed(cur, "import_keys", lambda: bulk_end(cur, restore), self.duplicates, problems):
             return 0

@@ -320,23 +320,29 @@ def post_batch(cur, run_id: int, newer: list[tuple[int, int]], period: dt.date, 
     `resume` (a close that stopped half-way): a batch is one transaction, so an account's
     entries were booked all or none; an account that has an entry of the run already is left
     out (whatever the batches of the stopped close were)."""
-    params = {"run_id": run_id, "lo": lo, "hi": hi, "period": period, "last": last, "by": f"run:{run_id}"}
-    upper = sql.SQL("AND {} <= %(hi)s") if hi is not None else sql.SQL("AND {} IS NOT NULL")
+    params = {"lo": lo, "hi": hi, "period": period, "last": last, "by": f"run:{run_id}"}
+
+    def in_batch(column: str) -> sql.Composable:
+        column = sql.SQL(column)
+        if hi is None:
+            return sql.SQL("{} > %(lo)s").format(column)
+        return sql.SQL("{} > %(lo)s AND {} <= %(hi)s").format(column, column)
+
     posted = sql.SQL("""AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account = l.account
                                                       AND e.created_by = %(by)s AND e.period = %(period)s)""")
     lines = sql.SQL("""
         SELECT l.account, l.recipient_id, CASE WHEN l.method = 'penalty' THEN 'penalty' ELSE 'charge' END AS kind,
                sum(l.amount_kopecks) AS amount
-        FROM {table} l WHERE l.run_id = %(run_id)s AND l.account > %(lo)s {upper} AND NOT ({masked}) {posted}
+        FROM {table} l WHERE {in_batch} AND NOT ({masked}) {posted}
           AND l.method NOT IN ({not_owed})   -- informational: paid by УСЗН, never owed
         GROUP BY 1, 2, 3 HAVING sum(l.amount_kopecks) <> 0""").format(
-        table=sql.Identifier(lines_table(run_id)), upper=upper.format(sql.SQL("l.account")), masked=masked(newer),
+        table=sql.Identifier(lines_table(run_id)), in_batch=in_batch("l.account"), masked=masked(newer),
         posted=posted if resume else sql.SQL(""), not_owed=NOT_OWED)
     # Like every writer of an account's ledger, the accounts' row locks first, in account order
     # (so a payment's split is made on exactly the entries booked before it); every account of
     # the range, found by one index range scan (~10% of the close).
-    cur.execute(sql.SQL("SELECT 1 FROM accounts WHERE number > %(lo)s {upper} ORDER BY number FOR NO KEY UPDATE").format(
-        upper=upper.format(sql.Identifier("number"))), params)
+    cur.execute(sql.SQL("SELECT 1 FROM accounts WHERE {} ORDER BY number FOR NO KEY UPDATE").format(in_batch("number")),
+                params)
     cur.execute(sql.SQL("""
         INSERT INTO ledger_entries (account, recipient_id, kind, amount_kopecks, entry_date, period, service_code, reason,
                                     created_by)
